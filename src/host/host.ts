@@ -1,0 +1,45 @@
+// The one seam between droidcheck and the machine it runs on. Probes read
+// files, run commands and ask for live kernel tests only through a Host, so
+// every check runs on fixture trees in tests.
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Set when the command could not be started at all (ENOENT, EACCES...). */
+  spawnError?: string;
+}
+
+export interface Host {
+  /** Reads a file; resolves to null when it does not exist or cannot be read (see readError). */
+  readFile(path: string): Promise<Buffer | null>;
+  /** Like readFile but rejects with a HostError naming the path and errno. */
+  readFileStrict(path: string): Promise<Buffer>;
+  /** Entries of a directory, or null when absent. */
+  readDir(path: string): Promise<string[] | null>;
+  /** lstat-like: kind of the entry or null when absent. */
+  stat(path: string): Promise<FileKind | null>;
+  /** Runs a program (no shell); never rejects. */
+  exec(file: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /** Absolute path of a program on PATH, or null. */
+  which(name: string): Promise<string | null>;
+  env(name: string): string | undefined;
+  /** uname(2) fields. */
+  uname(): { sysname: string; release: string; machine: string; nodename: string };
+  /** Effective uid. */
+  uid(): number;
+}
+
+export type FileKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket' | 'other';
+
+export class HostError extends Error {
+  constructor(
+    readonly op: string,
+    readonly path: string,
+    readonly code: string,
+    detail?: string,
+  ) {
+    super(`${op} ${path}: ${code}${detail ? ` (${detail})` : ''}`);
+    this.name = 'HostError';
+  }
+}
