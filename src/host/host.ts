@@ -2,6 +2,8 @@
 // files, run commands and ask for live kernel tests only through a Host, so
 // every check runs on fixture trees in tests.
 
+import type { LiveResults } from '../probes/live/types.js';
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -28,6 +30,11 @@ export interface Host {
   uname(): { sysname: string; release: string; machine: string; nodename: string };
   /** Effective uid. */
   uid(): number;
+  /** A new empty directory for live tests (never mounted on in the host's namespace). */
+  makeScratchDir(): Promise<string>;
+  removeScratchDir(path: string): Promise<void>;
+  /** Live kernel tests through the FFI; rejects when the FFI cannot load. */
+  ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults>;
 }
 
 export type FileKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket' | 'other';

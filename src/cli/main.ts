@@ -1,0 +1,91 @@
+// droidcheck's command line. Commands load their modules lazily so `--help`
+// and `--version` stay fast.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { readFileSync } from 'node:fs';
+
+export const EXIT_CODES = `Exit codes:
+  0  every required check passed (warnings allowed)
+  1  a required check failed (with --strict: any warning or failure)
+  2  droidcheck itself could not run (bad arguments, unreadable file, internal error)`;
+
+class UsageError extends Error {}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const parser = yargs(argv)
+    .scriptName('droidcheck')
+    .usage('$0 <command> [options]\n\nCan Docker/OCI containers run on this Android device or old Linux kernel?')
+    .command(
+      'probe',
+      'Check what this kernel and device can and cannot do for containers',
+      (y) =>
+        y
+          .option('kernel-config', { type: 'string', describe: 'Kernel config to read (plain or gzip); default /proc/config.gz, then /boot/config-$(uname -r)', normalize: true })
+          .option('live', { type: 'boolean', default: true, describe: 'Run live tests (unshare, mounts, syscalls) in throwaway namespaces; --no-live reads files only' })
+          .option('ffi', { type: 'boolean', default: true, describe: 'Use koffi for live tests; --no-ffi (or DROIDCHECK_NO_FFI=1) uses busybox/util-linux/toybox' })
+          .option('busybox', { type: 'string', describe: 'Static busybox to use on the tools path' })
+          .option('format', { choices: ['table', 'json', 'yaml', 'markdown'] as const, default: 'table' as const, describe: 'Output format' })
+          .option('output', { alias: 'o', type: 'string', describe: 'Write the report to FILE instead of stdout' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show passed checks and evidence' })
+          .option('list-checks', { type: 'boolean', default: false, describe: 'List the checks and exit' })
+          .option('check', { type: 'string', array: true, describe: 'Run only these check ids (repeatable)' })
+          .option('strict', { type: 'boolean', default: false, describe: 'Exit 1 on warnings too' })
+          .option('redact', { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials; --no-redact keeps them' })
+          .example('$0 probe', 'probe this machine (as root for live tests)')
+          .example('$0 probe --format markdown -o report.md', 'a report to attach to a bug')
+          .example('$0 probe --kernel-config config.gz --no-live', 'evaluate another kernel\'s config only')
+          .strict()
+          .epilogue(EXIT_CODES),
+      async (args) => {
+        const { probeCommand } = await import('./probe.js');
+        code = await probeCommand({
+          ...(args.kernelConfig !== undefined ? { kernelConfig: args.kernelConfig } : {}),
+          live: args.live,
+          noFfi: !args.ffi || process.env['DROIDCHECK_NO_FFI'] === '1',
+          ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+          format: args.format,
+          ...(args.output !== undefined ? { output: args.output } : {}),
+          verbose: args.verbose,
+          listChecks: args.listChecks,
+          ...(args.check !== undefined ? { check: args.check.map(String) } : {}),
+          strict: args.strict,
+          redact: args.redact,
+        });
+      },
+    )
+    .demandCommand(1, 'Name a command: probe')
+    .strict()
+    .version(version())
+    .help()
+    .alias('h', 'help')
+    .epilogue(EXIT_CODES)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      // yargs goes on to the handler unless fail() throws.
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await parser.parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`droidcheck: ${error.message}\nRun droidcheck --help for usage.\n`);
+    return 2;
+  }
+  return code;
+}
+
+export async function run(): Promise<void> {
+  try {
+    process.exitCode = await main(hideBin(process.argv));
+  } catch (error) {
+    process.stderr.write(`droidcheck: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

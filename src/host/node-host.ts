@@ -1,0 +1,150 @@
+// The real Host: node:fs, child processes and the koffi worker.
+
+import { readFile, readdir, lstat, mkdtemp, rm, access } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { hostname, machine, release, type } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { delimiter, join } from 'node:path';
+import { HostError, type ExecResult, type FileKind, type Host } from './host.js';
+import type { LiveResults } from '../probes/live/types.js';
+
+function kindOf(s: import('node:fs').Stats): FileKind {
+  if (s.isFile()) return 'file';
+  if (s.isDirectory()) return 'dir';
+  if (s.isSymbolicLink()) return 'symlink';
+  if (s.isCharacterDevice()) return 'char';
+  if (s.isBlockDevice()) return 'block';
+  if (s.isFIFO()) return 'fifo';
+  if (s.isSocket()) return 'socket';
+  /* c8 ignore next */
+  return 'other';
+}
+
+/** Directories tried for scratch space: Android has no /tmp and a read-only /. */
+const SCRATCH_PARENTS = [process.env['TMPDIR'], '/tmp', '/data/local/tmp', '/dev/shm', '/dev'];
+
+const LIBC_NAMES = ['libc.so.6', 'libc.so', 'libc.musl-x86_64.so.1', 'libc.musl-aarch64.so.1'];
+
+export class NodeHost implements Host {
+  async readFile(path: string): Promise<Buffer | null> {
+    try {
+      return await readFile(path);
+    } catch {
+      return null;
+    }
+  }
+
+  async readFileStrict(path: string): Promise<Buffer> {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new HostError('read', path, e.code ?? 'EIO');
+    }
+  }
+
+  async readDir(path: string): Promise<string[] | null> {
+    try {
+      return await readdir(path);
+    } catch {
+      return null;
+    }
+  }
+
+  async stat(path: string): Promise<FileKind | null> {
+    try {
+      return kindOf(await lstat(path));
+    } catch {
+      return null;
+    }
+  }
+
+  exec(file: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return new Promise((resolve) => {
+      const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 10000 });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e: NodeJS.ErrnoException) =>
+        resolve({ exitCode: 127, stdout: '', stderr: '', spawnError: `spawn ${file}: ${e.code ?? e.message}` }),
+      );
+      child.on('close', (code, signal) =>
+        resolve({
+          exitCode: code ?? 128 + (signal ? 15 : 0),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
+      );
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  async which(name: string): Promise<string | null> {
+    for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin:/system/bin:/system/xbin').split(delimiter)) {
+      if (!dir) continue;
+      const candidate = join(dir, name);
+      try {
+        await access(candidate, fsConstants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+    return null;
+  }
+
+  env(name: string): string | undefined {
+    return process.env[name];
+  }
+
+  uname(): { sysname: string; release: string; machine: string; nodename: string } {
+    return { sysname: type(), release: release(), machine: machine(), nodename: hostname() };
+  }
+
+  uid(): number {
+    return process.geteuid?.() ?? -1;
+  }
+
+  async makeScratchDir(): Promise<string> {
+    const failures: string[] = [];
+    for (const parent of SCRATCH_PARENTS) {
+      if (!parent) continue;
+      try {
+        return await mkdtemp(join(parent, 'droidcheck-'));
+      } catch (error) {
+        failures.push(`${parent}: ${(error as NodeJS.ErrnoException).code}`);
+      }
+    }
+    throw new HostError('mkdtemp', SCRATCH_PARENTS.filter(Boolean).join(','), 'EROFS', failures.join('; '));
+  }
+
+  async removeScratchDir(path: string): Promise<void> {
+    await rm(path, { recursive: true, force: true });
+  }
+
+  ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('../probes/live/ffi-worker.js', import.meta.url), {
+        workerData: { ...input, libc: LIBC_NAMES },
+        stdout: false,
+        stderr: false,
+      });
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new Error('live tests through koffi took over 15 s'));
+      }, 15000);
+      worker.once('message', (m: { ok: true; results: LiveResults } | { ok: false; error: string }) => {
+        clearTimeout(timer);
+        if (m.ok) resolve(m.results);
+        else reject(new Error(m.error));
+      });
+      worker.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+  }
+}

@@ -1,0 +1,80 @@
+// Shared building blocks for checks: config evidence, live evidence, and the
+// rule that a live answer beats the kernel config.
+
+import { optionName, optionState } from '../../kernel/config.js';
+import type { Facts } from '../facts.js';
+import type { Attempt } from '../live/types.js';
+import type { CheckResult, Evidence, Remediation, Severity, Status } from '../types.js';
+
+export function result(r: Partial<CheckResult> & Pick<CheckResult, 'status' | 'summary'>): CheckResult {
+  return { evidence: [], impact: '', remediation: [], configOptions: [], ...r };
+}
+
+/** What a missing feature costs: fail for required checks, warn otherwise. */
+export function missingStatus(severity: Severity): Status {
+  return severity === 'required' ? 'fail' : 'warn';
+}
+
+export function configEvidence(facts: Facts, option: string): Evidence | null {
+  if (!facts.config) return null;
+  const name = optionName(option);
+  return { source: 'kernel-config', what: `${facts.config.source}: ${name}`, value: facts.config.values.get(name) ?? 'missing' };
+}
+
+/** True/false when the config says the feature is there (any option, y or m), null without a config. */
+export function configHas(facts: Facts, options: readonly string[]): boolean | null {
+  if (!facts.config) return null;
+  const config = facts.config;
+  return options.some((o) => optionState(config, o) !== 'missing');
+}
+
+export function liveEvidence(a: Attempt): Evidence {
+  const value = a.ok ? (a.detail ? `ok (${a.detail})` : 'ok') : `${a.errno ?? 'failed'}${a.detail ? `: ${a.detail}` : ''}`;
+  return { source: 'live', what: a.op, value };
+}
+
+export function kernelOption(options: readonly string[], text?: string): Remediation {
+  return {
+    kind: 'kernel-option',
+    text: text ?? `rebuild the kernel with ${options.map(optionName).join(' and ')}`,
+    items: options.map((o) => `${optionName(o)}=y`),
+  };
+}
+
+export interface Verdict {
+  /** true = available, false = missing, null = unknown. */
+  available: boolean | null;
+  evidence: Evidence[];
+  disagreement?: string;
+}
+
+/**
+ * Combines the kernel config (options: any one is enough) with a live attempt
+ * and any other evidence. The live attempt wins; a disagreement is recorded.
+ */
+export function decide(facts: Facts, options: readonly string[], live: Attempt | undefined, extra: Evidence[] = []): Verdict {
+  const evidence: Evidence[] = [];
+  for (const o of options) {
+    const e = configEvidence(facts, o);
+    if (e) evidence.push(e);
+  }
+  evidence.push(...extra);
+  const fromConfig = configHas(facts, options);
+  if (live) {
+    evidence.push(liveEvidence(live));
+    const verdict: Verdict = { available: live.ok, evidence };
+    if (fromConfig !== null && fromConfig !== live.ok) {
+      verdict.disagreement = `the kernel config says ${fromConfig ? 'enabled' : 'missing'} but the live test ${live.ok ? 'succeeded' : `failed with ${live.errno ?? 'an error'}`}: the live result counts`;
+    }
+    return verdict;
+  }
+  return { available: fromConfig, evidence };
+}
+
+/** Why a check could not decide. */
+export function unknownSummary(facts: Facts): string {
+  const why: string[] = [];
+  if (!facts.config) why.push('no kernel config');
+  if (!facts.live) why.push(facts.liveRequested ? 'live test not run' : 'live tests off');
+  return `unknown: ${why.join(', ') || 'no evidence'}`;
+}

@@ -1,0 +1,194 @@
+// Everything the checks look at, gathered once through the Host. Checks are
+// then pure functions of these facts, so they run on fixtures in tests.
+
+import type { Host } from '../host/host.js';
+import { decodeKernelConfig, parseKernelConfig, type KernelConfig } from '../kernel/config.js';
+import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
+import { runLive } from './live/index.js';
+import type { LiveResults } from './live/types.js';
+import { parseMountinfo, type MountEntry } from './mountinfo.js';
+
+/** Files read as text; null when absent or unreadable. */
+export const TEXT_FILES = [
+  '/proc/filesystems',
+  '/proc/self/mountinfo',
+  '/proc/cgroups',
+  '/proc/self/status',
+  '/proc/sys/user/max_user_namespaces',
+  '/proc/sys/kernel/unprivileged_userns_clone',
+  '/sys/fs/selinux/enforce',
+  '/system/build.prop',
+  '/proc/sys/kernel/seccomp/actions_avail',
+] as const;
+export type TextFile = (typeof TEXT_FILES)[number];
+
+/** Paths whose existence and kind matter. */
+export const PATHS = ['/run', '/tmp', '/etc/resolv.conf', '/dev/pts/ptmx', '/dev/ptmx', '/dev/shm', '/data', '/system/bin/sh', '/dev/net/tun'] as const;
+export type WatchedPath = (typeof PATHS)[number];
+
+/** sysctls that belong to the IPC namespace (runc allows them only with one). */
+export const IPC_SYSCTLS = [
+  'kernel/msgmax',
+  'kernel/msgmnb',
+  'kernel/msgmni',
+  'kernel/sem',
+  'kernel/shmall',
+  'kernel/shmmax',
+  'kernel/shmmni',
+  'kernel/shm_rmid_forced',
+  'fs/mqueue/msg_default',
+  'fs/mqueue/msg_max',
+  'fs/mqueue/msgsize_default',
+  'fs/mqueue/msgsize_max',
+  'fs/mqueue/queues_max',
+] as const;
+
+export interface Facts {
+  uname: { sysname: string; release: string; machine: string; nodename: string };
+  kernel: KernelVersion | null;
+  uid: number;
+  /** Node's process.platform ("android" on Termux: treated as Linux). */
+  platform: string;
+  /** Node's process.arch. */
+  arch: string;
+  config: KernelConfig | null;
+  /** Where the config was looked for and why it is missing, or what was read. */
+  configNotes: string[];
+  text: Record<TextFile, string | null>;
+  paths: Record<WatchedPath, string | null>;
+  mounts: MountEntry[];
+  /** Entries of /proc/self/ns, null when unreadable. */
+  nsEntries: string[] | null;
+  /** IPC sysctl name -> present under /proc/sys. */
+  sysctls: Record<string, boolean>;
+  /** Files in each cgroup v1 mount point (to tell noprefix) and cgroup2's controllers. */
+  cgroupFiles: Record<string, string[] | null>;
+  cgroup2Controllers: string | null;
+  /** ELF class of the running node binary: 32 or 64 (userspace width). */
+  userspaceBits: 32 | 64 | null;
+  live: LiveResults | null;
+  /** Why live tests did not run or which path they took. */
+  liveNotes: string[];
+  liveRequested: boolean;
+  /** --kernel-config FILE with --no-live: the file may be another machine's, so nothing of this host is read. */
+  configOnly: boolean;
+}
+
+export interface GatherOptions {
+  kernelConfig?: string;
+  live: boolean;
+  noFfi: boolean;
+  busybox?: string;
+  platform: string;
+  arch: string;
+  execPath: string;
+}
+
+async function loadConfig(host: Host, release: string, explicit?: string): Promise<{ config: KernelConfig | null; notes: string[] }> {
+  const candidates = explicit ? [explicit] : ['/proc/config.gz', `/boot/config-${release}`];
+  const notes: string[] = [];
+  for (const path of candidates) {
+    const bytes = await host.readFile(path);
+    if (!bytes) {
+      notes.push(`${path}: not found or unreadable`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = decodeKernelConfig(bytes);
+    } catch (error) {
+      notes.push(`${path}: cannot decompress (${(error as Error).message})`);
+      continue;
+    }
+    const config = parseKernelConfig(text, path);
+    if (config.values.size === 0) {
+      notes.push(`${path}: no CONFIG_ lines`);
+      continue;
+    }
+    notes.push(`read ${path}: ${config.values.size} options set`);
+    return { config, notes };
+  }
+  return { config: null, notes };
+}
+
+async function elfBits(host: Host, path: string): Promise<32 | 64 | null> {
+  const head = await host.readFile(path);
+  if (!head || head.length < 5 || head.toString('latin1', 1, 4) !== 'ELF') return null;
+  return head[4] === 2 ? 64 : head[4] === 1 ? 32 : null;
+}
+
+export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Facts> {
+  const configOnly = opts.kernelConfig !== undefined && !opts.live;
+  if (configOnly) return configOnlyFacts(host, opts);
+  const uname = host.uname();
+  const uid = host.uid();
+  const liveRun = opts.live
+    ? runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}) })
+    : Promise.resolve({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
+  const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
+    loadConfig(host, uname.release, opts.kernelConfig),
+    Promise.all(TEXT_FILES.map(async (f) => (await host.readFile(f))?.toString('utf8') ?? null)),
+    Promise.all(PATHS.map((p) => host.stat(p))),
+    host.readDir('/proc/self/ns'),
+    Promise.all(IPC_SYSCTLS.map((s) => host.stat(`/proc/sys/${s}`))),
+    elfBits(host, opts.execPath),
+  ]);
+  const text = Object.fromEntries(TEXT_FILES.map((f, i) => [f, texts[i] ?? null])) as Record<TextFile, string | null>;
+  const mounts = parseMountinfo(text['/proc/self/mountinfo'] ?? '');
+  const cgroupMounts = mounts.filter((m) => m.fsType === 'cgroup');
+  const cgroup2 = mounts.find((m) => m.fsType === 'cgroup2');
+  const [cgroupDirs, controllers] = await Promise.all([
+    Promise.all(cgroupMounts.map((m) => host.readDir(m.mountPoint))),
+    cgroup2 ? host.readFile(`${cgroup2.mountPoint}/cgroup.controllers`) : Promise.resolve(null),
+  ]);
+  const live = await liveRun;
+  return {
+    uname,
+    kernel: parseKernelVersion(uname.release),
+    uid,
+    platform: opts.platform,
+    arch: opts.arch,
+    config: configResult.config,
+    configNotes: configResult.notes,
+    text,
+    paths: Object.fromEntries(PATHS.map((p, i) => [p, kinds[i] ?? null])) as Record<WatchedPath, string | null>,
+    mounts,
+    nsEntries,
+    sysctls: Object.fromEntries(IPC_SYSCTLS.map((s, i) => [s, sysctlKinds[i] !== null])),
+    cgroupFiles: Object.fromEntries(cgroupMounts.map((m, i) => [m.mountPoint, cgroupDirs[i] ?? null])),
+    cgroup2Controllers: controllers ? controllers.toString('utf8').trim() : null,
+    userspaceBits: bits,
+    live: live.results,
+    liveNotes: live.notes,
+    liveRequested: opts.live,
+    configOnly: false,
+  };
+}
+
+const nothing = <K extends string>(keys: readonly K[]): Record<K, null> => Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>;
+
+async function configOnlyFacts(host: Host, opts: GatherOptions): Promise<Facts> {
+  const { config, notes } = await loadConfig(host, '', opts.kernelConfig);
+  const release = config?.version ?? 'unknown';
+  return {
+    uname: { sysname: 'Linux', release, machine: 'unknown', nodename: '' },
+    kernel: parseKernelVersion(release),
+    uid: -1,
+    platform: opts.platform,
+    arch: opts.arch,
+    config,
+    configNotes: notes,
+    text: nothing(TEXT_FILES),
+    paths: nothing(PATHS),
+    mounts: [],
+    nsEntries: null,
+    sysctls: {},
+    cgroupFiles: {},
+    cgroup2Controllers: null,
+    userspaceBits: null,
+    live: null,
+    liveNotes: ['--kernel-config with --no-live: only the file was evaluated, nothing of this host'],
+    liveRequested: false,
+    configOnly: true,
+  };
+}

@@ -1,0 +1,182 @@
+// Live kernel tests without FFI: drive busybox, util-linux or toybox through
+// one shell script. Every test runs inside `unshare -m`, so mounts live only in
+// a throwaway mount namespace and vanish with the script.
+
+import type { Host } from '../../host/host.js';
+import { emptyLive, type Attempt, type LiveResults, type NsName } from './types.js';
+
+/** The programs the tools path uses; each may be a multi-call binary plus applet. */
+export interface Toolset {
+  /** Shown in the report, e.g. "/bin/busybox" or "util-linux". */
+  name: string;
+  sh: string[];
+  unshare: string[] | null;
+  mount: string[] | null;
+  pivotRoot: string[] | null;
+  chroot: string[] | null;
+}
+
+/** Finds tools in the order busybox, util-linux, toybox (busybox has every applet we need). */
+export async function findToolset(host: Host, busyboxPath?: string): Promise<Toolset | null> {
+  const busybox = busyboxPath ?? (await host.which('busybox'));
+  if (busybox) {
+    const list = await host.exec(busybox, ['--list']);
+    const applets = new Set(list.stdout.split('\n'));
+    if (list.exitCode === 0 && applets.has('sh')) {
+      const applet = (name: string): string[] | null => (applets.has(name) ? [busybox, name] : null);
+      return {
+        name: busybox,
+        sh: [busybox, 'sh'],
+        unshare: applet('unshare'),
+        mount: applet('mount'),
+        pivotRoot: applet('pivot_root'),
+        chroot: applet('chroot'),
+      };
+    }
+  }
+  const sh = await host.which('sh');
+  if (!sh) return null;
+  const toybox = await host.which('toybox');
+  const toyApplets = toybox ? new Set((await host.exec(toybox, [])).stdout.split(/\s+/)) : new Set<string>();
+  const pick = async (name: string): Promise<string[] | null> => {
+    const found = await host.which(name);
+    if (found) return [found];
+    return toybox && toyApplets.has(name) ? [toybox, name] : null;
+  };
+  const unshare = await pick('unshare');
+  return {
+    name: toybox && !unshare ? `${toybox} (toybox)` : 'util-linux',
+    sh: [sh],
+    unshare,
+    mount: await pick('mount'),
+    pivotRoot: await pick('pivot_root'),
+    chroot: await pick('chroot'),
+  };
+}
+
+const NS_FLAGS: Record<NsName, string> = { mnt: 'm', uts: 'u', ipc: 'i', net: 'n', pid: 'p', user: 'U', cgroup: 'C' };
+const NS_CLONE: Record<NsName, string> = {
+  mnt: 'CLONE_NEWNS',
+  uts: 'CLONE_NEWUTS',
+  ipc: 'CLONE_NEWIPC',
+  net: 'CLONE_NEWNET',
+  pid: 'CLONE_NEWPID',
+  user: 'CLONE_NEWUSER',
+  cgroup: 'CLONE_NEWCGROUP',
+};
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const cmd = (argv: string[]): string => argv.map(quote).join(' ');
+
+/** The script: one line per test, "key<TAB>exit status<TAB>message". */
+export function toolsScript(t: Toolset, scratch: string): string {
+  const lines = [
+    `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s\\t%s\\t%s\\n' "$k" "$r" "$(printf %s "$o" | tr '\\n\\t' '  ')"; }`,
+  ];
+  if (t.unshare) {
+    for (const [ns, flag] of Object.entries(NS_FLAGS)) lines.push(`t unshare.${ns} ${cmd(t.unshare)} -${flag} true`);
+  }
+  if (t.unshare && t.mount) {
+    const m = cmd(t.mount);
+    const S = quote(scratch);
+    const inner = [
+      `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s\\t%s\\t%s\\n' "$k" "$r" "$(printf %s "$o" | tr '\\n\\t' '  ')"; }`,
+      `t scratch ${m} -t tmpfs -o size=1m,mode=0700 tmpfs ${S} || exit 0`,
+      `mkdir ${S}/mq ${S}/pts ${S}/l ${S}/u ${S}/w ${S}/m ${S}/new`,
+      `t mqueue ${m} -t mqueue mqueue ${S}/mq`,
+      `t devpts ${m} -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts ${S}/pts`,
+      `[ -c ${S}/pts/ptmx ]; printf 'ptmx\\t%s\\t\\n' $?`,
+      `printf 'ptsdev\\t0\\t%s %s\\n' "$(stat -c %d /dev/pts 2>/dev/null)" "$(stat -c %d ${S}/pts 2>/dev/null)"`,
+      `t overlay ${m} -t overlay -o lowerdir=${S}/l,upperdir=${S}/u,workdir=${S}/w overlay ${S}/m`,
+      t.chroot ? `t chroot ${cmd(t.chroot)} / true` : `printf 'chroot\\t127\\tno chroot tool\\n'`,
+      `t newroot ${m} -t tmpfs -o size=1m tmpfs ${S}/new && mkdir ${S}/new/old`,
+      t.pivotRoot ? `t pivot_root ${cmd(t.pivotRoot)} ${S}/new ${S}/new/old` : `printf 'pivot_root\\t127\\tno pivot_root tool\\n'`,
+    ].join('\n');
+    lines.push(`${cmd(t.unshare)} -m ${cmd(t.sh)} -c ${quote(inner)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const MESSAGES: [RegExp, string][] = [
+  [/invalid argument/i, 'EINVAL'],
+  [/operation not permitted/i, 'EPERM'],
+  [/no such device|unknown filesystem type/i, 'ENODEV'],
+  [/function not implemented/i, 'ENOSYS'],
+  [/permission denied/i, 'EACCES'],
+  [/no such file or directory/i, 'ENOENT'],
+  [/device or resource busy/i, 'EBUSY'],
+  [/no space left on device/i, 'ENOSPC'],
+  [/too many users/i, 'EUSERS'],
+  [/not supported/i, 'EOPNOTSUPP'],
+];
+
+/** A tool that does not know an option: the test did not run. */
+const UNSUPPORTED_OPTION = /invalid option|unrecognized option|unknown option/i;
+
+/** The errno a tool's error message stands for. */
+export function errnoFromMessage(message: string): string {
+  for (const [re, name] of MESSAGES) if (re.test(message)) return name;
+  return 'UNKNOWN';
+}
+
+function attempt(op: string, rc: string, message: string): Attempt {
+  if (rc === '0') return { op, ok: true };
+  if (rc === '127') return { op, ok: false, errno: 'ENOENT', detail: message || 'tool not found' };
+  return { op, ok: false, errno: errnoFromMessage(message), detail: message };
+}
+
+/** Turns the script's output into LiveResults. */
+export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): LiveResults {
+  const out = emptyLive('tools');
+  out.tool = t.name;
+  const rows = new Map<string, [string, string]>();
+  for (const line of stdout.split('\n')) {
+    const [key, rc, message] = line.split('\t');
+    if (key && rc !== undefined) rows.set(key, [rc, (message ?? '').trim()]);
+  }
+  const get = (key: string, op: string): Attempt | undefined => {
+    const row = rows.get(key);
+    return row ? attempt(op, row[0], row[1]) : undefined;
+  };
+  for (const ns of Object.keys(NS_FLAGS) as NsName[]) {
+    const a = get(`unshare.${ns}`, `unshare(${NS_CLONE[ns]})`);
+    if (a && !a.ok && UNSUPPORTED_OPTION.test(a.detail ?? '')) out.notes.push(`${t.name}: unshare has no -${NS_FLAGS[ns]}: the ${ns} namespace was not tested live`);
+    else if (a) out.unshare[ns] = a;
+  }
+  const S = scratch;
+  const set = <K extends 'scratch' | 'mqueue' | 'overlay'>(k: K, key: string, op: string): void => {
+    const a = get(key, op);
+    if (a) out.mount[k] = a;
+  };
+  set('scratch', 'scratch', `mount tmpfs on ${S}`);
+  set('mqueue', 'mqueue', `mount -t mqueue on ${S}/mq`);
+  set('overlay', 'overlay', `mount -t overlay on ${S}/m`);
+  const pts = get('devpts', `mount -t devpts -o newinstance on ${S}/pts`);
+  if (pts) {
+    const [hostDev, ownDev] = (rows.get('ptsdev')?.[1] ?? '').split(' ');
+    out.mount.devpts = {
+      ...pts,
+      ptmx: pts.ok && rows.get('ptmx')?.[0] === '0',
+      separateInstance: hostDev && ownDev ? hostDev !== ownDev : null,
+    };
+  }
+  const chroot = get('chroot', 'chroot /');
+  if (chroot) out.chroot = chroot;
+  const pivot = rows.has('newroot') && rows.get('newroot')?.[0] !== '0' ? get('newroot', `mount tmpfs on ${S}/new`) : get('pivot_root', `pivot_root ${S}/new ${S}/new/old`);
+  if (pivot) out.pivotRoot = pivot;
+  if (!t.unshare) out.notes.push(`${t.name}: no unshare tool, namespace and mount tests were not run`);
+  else if (!t.mount) out.notes.push(`${t.name}: no mount tool, mount tests were not run`);
+  if (!t.pivotRoot) out.notes.push(`${t.name}: no pivot_root tool`);
+  return out;
+}
+
+/** Runs the live tests through tools; null when there is no shell at all. */
+export async function runToolsLive(host: Host, scratch: string, busybox?: string): Promise<LiveResults | null> {
+  const t = await findToolset(host, busybox);
+  if (!t) return null;
+  const [sh, ...shArgs] = t.sh as [string, ...string[]];
+  const r = await host.exec(sh, [...shArgs, '-c', toolsScript(t, scratch)], { timeoutMs: 20000 });
+  const out = parseToolsOutput(t, scratch, r.stdout);
+  if (r.spawnError) out.notes.push(`${sh}: ${r.spawnError}`);
+  return out;
+}

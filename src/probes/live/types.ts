@@ -1,0 +1,74 @@
+// Results of the live kernel tests. Both the FFI worker and the tools path
+// fill this shape; checks read only this shape, so fixtures can supply it.
+
+export type NsName = 'mnt' | 'uts' | 'ipc' | 'pid' | 'net' | 'user' | 'cgroup';
+export const NS_NAMES: readonly NsName[] = ['mnt', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup'];
+
+export type SyscallName =
+  | 'memfd_create'
+  | 'getrandom'
+  | 'renameat2'
+  | 'execveat'
+  | 'seccomp'
+  | 'clone3'
+  | 'openat2'
+  | 'close_range'
+  | 'pidfd_open'
+  | 'pidfd_send_signal';
+
+export const SYSCALL_NAMES: readonly SyscallName[] = [
+  'memfd_create',
+  'getrandom',
+  'renameat2',
+  'execveat',
+  'seccomp',
+  'clone3',
+  'openat2',
+  'close_range',
+  'pidfd_open',
+  'pidfd_send_signal',
+];
+
+/** One attempted operation: ok, or the errno name it failed with. */
+export interface Attempt {
+  /** The operation as a reader would write it, e.g. "unshare(CLONE_NEWIPC)". */
+  op: string;
+  ok: boolean;
+  /** Errno name (EINVAL, ENODEV...) when it failed; "UNKNOWN" when a tool gave no errno. */
+  errno?: string;
+  /** Extra facts: a tool's message, an observed value. */
+  detail?: string;
+}
+
+export interface LiveResults {
+  /** How the tests were run. */
+  path: 'ffi' | 'tools';
+  /** The program used on the tools path, e.g. "/bin/busybox". */
+  tool?: string;
+  unshare: Partial<Record<NsName, Attempt>>;
+  mount: {
+    /** Private mount namespace and a tmpfs scratch mount: the base every other mount test needs. */
+    scratch?: Attempt;
+    mqueue?: Attempt;
+    /** devpts -o newinstance; detail "ptmx=char" when a ptmx node appeared. */
+    devpts?: Attempt & { ptmx?: boolean; separateInstance?: boolean | null };
+    overlay?: Attempt;
+  };
+  pivotRoot?: Attempt;
+  chroot?: Attempt;
+  /** present (any answer but ENOSYS), or ENOSYS. */
+  syscalls: Partial<Record<SyscallName, Attempt>>;
+  /** prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL): EFAULT means filters are supported. */
+  seccompFilter?: Attempt;
+  noNewPrivs?: Attempt;
+  /** socket(AF_INET) as uid/gid 65534 without group 3003: EACCES means ANDROID_PARANOID_NETWORK. */
+  inetAsNobody?: Attempt;
+  /** Where the evidence for syscalls came from on the tools path. */
+  syscallSource?: 'live' | 'kallsyms';
+  /** Notes on tests that could not be run, e.g. "no pivot_root tool". */
+  notes: string[];
+}
+
+export function emptyLive(path: LiveResults['path']): LiveResults {
+  return { path, unshare: {}, mount: {}, syscalls: {}, notes: [] };
+}

@@ -1,0 +1,43 @@
+// Removes personal data from a report before it is shown or attached to a bug:
+// host and user names, home paths, addresses and serial numbers.
+
+export interface Secrets {
+  hostname?: string | undefined;
+  user?: string | undefined;
+  home?: string | undefined;
+}
+
+const PATTERNS: [RegExp, string][] = [
+  [/\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b/gi, '<mac>'],
+  [/\b(?!127\.)(?!0\.0\.0\.0)(?:\d{1,3}\.){3}\d{1,3}\b/g, '<ipv4>'],
+  [/\b(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}\b/gi, '<ipv6>'],
+  [/((?:ro\.serialno|ro\.boot\.serialno|androidboot\.serialno|serial)\s*[=:]\s*)\S+/gi, '$1<serial>'],
+];
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function redactString(s: string, secrets: Secrets): string {
+  let out = s;
+  if (secrets.home && secrets.home !== '/' && secrets.home.length > 1) out = out.split(secrets.home).join('~');
+  for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+  for (const [value, label] of [[secrets.hostname, '<hostname>'], [secrets.user, '<user>']] as const) {
+    // Short or generic names ("localhost", "root") are not personal and would mangle text.
+    if (value && value.length >= 3 && !['localhost', 'root', 'android'].includes(value)) {
+      out = out.replace(new RegExp(`\\b${escapeRegExp(value)}\\b`, 'g'), label);
+    }
+  }
+  return out;
+}
+
+/** A deep copy of value with every string redacted. */
+export function redact<T>(value: T, secrets: Secrets): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactString(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
