@@ -173,7 +173,10 @@ const v2: Check = {
     const evidence: Evidence[] = [];
     const ce = configEvidence(facts, 'CGROUP_BPF');
     if (ce) evidence.push(ce);
-    if (!m) return result({ status: 'pass', summary: 'not mounted: runtimes use cgroup v1', evidence, configOptions: ['CONFIG_CGROUP_BPF'] });
+    if (!m) {
+      evidence.push({ source: 'mountinfo', what: 'cgroup2 mount', value: 'none' });
+      return result({ status: 'pass', summary: 'not mounted: runtimes use cgroup v1', evidence, configOptions: ['CONFIG_CGROUP_BPF'] });
+    }
     evidence.push({ source: 'mountinfo', what: 'cgroup2 mount', value: m.mountPoint }, { source: 'sysfs', what: `${m.mountPoint}/cgroup.controllers`, value: facts.cgroup2Controllers ?? 'unreadable' });
     const old = kernelBelow(facts.kernel, '4.15');
     const noBpf = facts.config !== null && !['y'].includes(facts.config.values.get('CONFIG_CGROUP_BPF') ?? '');

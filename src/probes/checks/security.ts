@@ -1,5 +1,6 @@
 // Root, capabilities, seccomp, no_new_privs and SELinux.
 
+import { kernelBelow } from '../../kernel/version.js';
 import type { Facts } from '../facts.js';
 import type { Check, Evidence } from '../types.js';
 import { capEff } from './rootfs.js';
@@ -111,7 +112,9 @@ const noNewPrivs: Check = {
     const evidence: Evidence[] = [];
     if (live) evidence.push(liveEvidence(live));
     if (field !== null) evidence.push({ source: 'procfs', what: '/proc/self/status NoNewPrivs', value: field });
-    const has = live ? live.ok : field !== null ? true : facts.kernel ? facts.kernel[0] > 3 || (facts.kernel[0] === 3 && facts.kernel[1] >= 5) : null;
+    const byVersion = facts.kernel ? !kernelBelow(facts.kernel, '3.5') : null;
+    if (!live && field === null && byVersion !== null) evidence.push({ source: 'kernel-version', what: 'kernel release', value: `${facts.uname.release} (no_new_privs needs 3.5)` });
+    const has = live ? live.ok : field !== null ? true : byVersion;
     if (has === null) return result({ status: 'skip', summary: 'unknown', evidence });
     if (has) return result({ status: 'pass', summary: 'supported', evidence });
     return result({
