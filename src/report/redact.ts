@@ -18,9 +18,16 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A home directory that names a person (/home/alice), not a system place (/data, Termux's home). */
+function personalHome(secrets: Secrets): boolean {
+  const home = secrets.home;
+  if (!home) return false;
+  return /^\/(home|Users)\/[^/]+/.test(home) || (secrets.user !== undefined && secrets.user.length >= 3 && secrets.user !== 'root' && home.includes(secrets.user));
+}
+
 export function redactString(s: string, secrets: Secrets): string {
   let out = s;
-  if (secrets.home && secrets.home !== '/' && secrets.home.length > 1) out = out.split(secrets.home).join('~');
+  if (personalHome(secrets)) out = out.split(secrets.home as string).join('~');
   for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
   for (const [value, label] of [[secrets.hostname, '<hostname>'], [secrets.user, '<user>']] as const) {
     // Short or generic names ("localhost", "root") are not personal and would mangle text.

@@ -24,7 +24,7 @@ export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): vo
   const names = new Set<string>();
   for (const line of kallsyms.split('\n')) {
     const sym = line.split(' ')[2];
-    if (sym && sym.includes('sys_')) names.add(sym);
+    if (sym && /sys_/i.test(sym)) names.add(sym);
   }
   const prefixes = ['sys_', 'SyS_', '__x64_sys_', '__arm64_sys_', '__ia32_sys_', '__se_sys_', '__do_sys_'];
   for (const name of SYSCALL_NAMES) {
