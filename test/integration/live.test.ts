@@ -1,0 +1,81 @@
+// Live probes on this machine, as root: the FFI and tools paths agree, the
+// host is left as it was, and under the old-kernel seccomp profile exactly the
+// post-3.10 system calls and the IPC namespace are reported missing.
+
+import t from 'tap';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NodeHost } from '../../src/host/node-host.js';
+import { gatherFacts } from '../../src/probes/facts.js';
+import { ALL_CHECKS } from '../../src/probes/registry.js';
+import { runChecks } from '../../src/probes/run.js';
+import { getOldKernelHelper } from '../helpers/oldkernel.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
+const isRoot = process.geteuid?.() === 0;
+
+async function probe(noFfi: boolean) {
+  const facts = await gatherFacts(new NodeHost(), { live: true, noFfi, platform: process.platform, arch: process.arch, execPath: process.execPath });
+  return { facts, outcomes: runChecks(ALL_CHECKS, facts) };
+}
+
+const scratchDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('droidcheck-') && !n.startsWith('droidcheck-test'));
+
+t.test('live probes on this host', { skip: isRoot ? false : 'needs root: the live namespace and mount tests unshare and mount' }, async (t) => {
+  const before = readFileSync('/proc/self/mountinfo', 'utf8');
+  const dirsBefore = scratchDirs();
+  const ffi = await probe(false);
+  const tools = await probe(true);
+  t.equal(ffi.facts.live?.path, 'ffi', 'koffi loads here');
+  t.equal(tools.facts.live?.path, 'tools');
+  t.match(tools.facts.live?.tool, /busybox|util-linux/);
+  t.ok(ffi.facts.live?.unshare.mnt?.ok, 'unshare(CLONE_NEWNS) works as root');
+  t.ok(ffi.facts.live?.mount.scratch?.ok, 'the scratch tmpfs mounts in the private namespace');
+  for (const [i, o] of ffi.outcomes.entries()) {
+    t.equal(tools.outcomes[i]?.status, o.status, `${o.id}: FFI and tools paths agree (${o.status})`);
+  }
+  t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount of the probe is left in the host namespace');
+  t.same(scratchDirs(), dirsBefore, 'scratch directories are removed');
+});
+
+const helper = await getOldKernelHelper();
+const oldKernelSkip = !isRoot ? 'needs root: unshare tests' : !helper.ok && helper.unsupported ? `needs a C compiler for the seccomp helper: ${helper.reason}` : false;
+
+t.test('under the old-kernel profile exactly the post-3.10 calls and the IPC namespace are missing', { skip: oldKernelSkip }, async (t) => {
+  if (!helper.ok) throw new Error(helper.reason);
+  for (const noFfi of [false, true]) {
+    const r = spawnSync(helper.path, ['--', process.execPath, BIN, 'probe', '--format', 'json', ...(noFfi ? ['--no-ffi'] : [])], { encoding: 'utf8' });
+    t.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { checks: { id: string; status: string }[]; live: { path: string } };
+    const notPass = report.checks.filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => c.id).sort();
+    const expected = noFfi
+      ? ['ipc.sysctls', 'ns.ipc'] // without FFI, system calls come from /proc/kallsyms, which a seccomp filter cannot change
+      : ['ipc.sysctls', 'ns.ipc', ...['memfd_create', 'getrandom', 'renameat2', 'execveat', 'seccomp', 'clone3', 'openat2', 'close_range', 'pidfd_open', 'pidfd_send_signal'].map((s) => `syscall.${s}`)].sort();
+    t.same(notPass, expected, `${report.live.path} path`);
+  }
+});
+
+t.test('the droidcheck executable', async (t) => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const v = run('--version');
+  t.equal(v.status, 0);
+  t.equal(v.stdout.trim(), (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+  const help = run('--help');
+  t.match(help.stdout, /Commands:\n\s+droidcheck probe/);
+  t.match(help.stdout, /Exit codes:\n\s+0  every required check passed/);
+  const probeHelp = run('probe', '--help');
+  for (const flag of ['--kernel-config', '--no-live', '--format', '--output', '--list-checks', '--check', '--strict', '--no-redact', '--no-ffi', '--busybox', '-v']) t.match(probeHelp.stdout, flag);
+  const bad = run('probe', '--bogus');
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /droidcheck: Unknown argument: bogus/);
+  const none = run();
+  t.equal(none.status, 2);
+  const list = run('probe', '--list-checks');
+  t.equal(list.status, 0);
+  t.match(list.stdout, /^ns\.mnt/);
+  const cfg = run('probe', '--kernel-config', fileURLToPath(new URL('../../../test/fixtures/hosts/android7-3.10/root/proc/config.gz', import.meta.url)), '--no-live', '--format', 'yaml');
+  t.equal(cfg.status, 0, cfg.stderr);
+  t.match(cfg.stdout, /CONFIG_IPC_NS: null/);
+});
