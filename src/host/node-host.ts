@@ -2,7 +2,6 @@
 
 import { readFile, readdir, lstat, mkdtemp, rm, access } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { hostname, machine, release, type } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { delimiter, join } from 'node:path';
@@ -60,26 +59,17 @@ export class NodeHost implements Host {
     }
   }
 
-  exec(file: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
-    return new Promise((resolve) => {
-      const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 10000 });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', (e: NodeJS.ErrnoException) =>
-        resolve({ exitCode: 127, stdout: '', stderr: '', spawnError: `spawn ${file}: ${e.code ?? e.message}` }),
-      );
-      child.on('close', (code, signal) =>
-        resolve({
-          exitCode: code ?? 128 + (signal ? 15 : 0),
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-        }),
-      );
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(opts.input ?? '');
-    });
+  async exec(file: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    // execa is loaded on first use: the probe's FFI path needs no tools at all.
+    const { execa } = await import('execa');
+    const r = await execa(file, args, { reject: false, input: opts.input ?? '', timeout: opts.timeoutMs ?? 10000, stripFinalNewline: false, encoding: 'utf8' });
+    const stdout = typeof r.stdout === 'string' ? r.stdout : '';
+    const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+    if (r.exitCode === undefined) {
+      const code = (r as { code?: string }).code;
+      return { exitCode: r.timedOut ? 124 : 127, stdout, stderr, spawnError: r.timedOut ? `${file}: timed out after ${opts.timeoutMs ?? 10000} ms` : `spawn ${file}: ${code ?? r.shortMessage}` };
+    }
+    return { exitCode: r.exitCode, stdout, stderr };
   }
 
   async which(name: string): Promise<string | null> {

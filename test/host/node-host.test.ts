@@ -1,0 +1,46 @@
+// The real Host on this machine (no root needed).
+
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { NodeHost } from '../../src/host/node-host.js';
+import { HostError } from '../../src/host/host.js';
+
+const h = new NodeHost();
+
+t.test('files', async (t) => {
+  t.match((await h.readFile('/proc/self/status'))?.toString(), /^Name:/);
+  t.equal(await h.readFile('/nonexistent'), null);
+  await t.rejects(h.readFileStrict('/nonexistent/x'), new HostError('read', '/nonexistent/x', 'ENOENT'));
+  t.equal((await h.readFileStrict('/proc/self/status')).length > 0, true);
+  t.ok((await h.readDir('/proc/self/ns'))?.includes('mnt'));
+  t.equal(await h.readDir('/nonexistent'), null);
+  t.equal(await h.stat('/proc'), 'dir');
+  t.equal(await h.stat('/dev/null'), 'char');
+  t.equal(await h.stat('/proc/self'), 'symlink');
+  t.equal(await h.stat('/etc/hostname'), 'file');
+  t.equal(await h.stat('/nonexistent'), null);
+  t.equal(new HostError('mount', '/x', 'EINVAL', 'flags 0').message, 'mount /x: EINVAL (flags 0)');
+});
+
+t.test('commands', async (t) => {
+  t.same(await h.exec('sh', ['-c', 'cat; echo err >&2; exit 3'], { input: 'in\n' }), { exitCode: 3, stdout: 'in\n', stderr: 'err\n' });
+  t.match(await h.exec('/nonexistent/prog', []), { exitCode: 127, spawnError: 'spawn /nonexistent/prog: ENOENT' });
+  t.match(await h.exec('sleep', ['5'], { timeoutMs: 100 }), { exitCode: 124, spawnError: /timed out after 100 ms/ });
+  t.match(await h.which('sh'), /\/sh$/);
+  t.equal(await h.which('no-such-program-here'), null);
+});
+
+t.test('identity and scratch space', async (t) => {
+  t.equal(h.uname().sysname, 'Linux');
+  t.equal(h.uid(), process.geteuid?.());
+  t.equal(h.env('PATH'), process.env['PATH']);
+  const dir = await h.makeScratchDir();
+  t.match(dir, /droidcheck-/);
+  t.ok(existsSync(dir));
+  await h.removeScratchDir(dir);
+  t.notOk(existsSync(dir));
+});
+
+t.test('the FFI worker reports a load failure instead of crashing', async (t) => {
+  await t.rejects(h.ffiLive({ scratch: '/nonexistent', arch: 'mips', isRoot: false }), /no system call table for architecture mips/);
+});
