@@ -250,7 +250,29 @@ if (!existsSync(SCRIPT)) {
 } else {
   t.setTimeout(15 * 60 * 1000);
   const set = loadRequirementSet(bundledRequirementSetPath('moby-check-config'));
-  const cases = [...sampleCases, ...sweepCases];
+  // Generated configs that pin down the exit status: everything in the
+  // exit-code groups set and no network/storage driver option at all
+  // (expect 0: driver checks never fail the script), then one optional
+  // feature removed (expect 1: moby fails on optional features too).
+  const exitOptions = set.groups
+    .filter((g) => g.affectsExitCode)
+    .flatMap((g) => g.items)
+    .flatMap((i) => ('option' in i ? [i.option] : 'anyOf' in i ? i.anyOf : i.good));
+  const writeConfig = (name: string, options: string[]): string => {
+    const file = join(fakeBinRoot, name);
+    writeFileSync(file, `# Linux/x86 6.1.0 Kernel Configuration\n${options.map((o) => `CONFIG_${o}=y`).join('\n')}\n`);
+    return file;
+  };
+  const exitCases: (Case & { expectExit: number })[] = [
+    { name: 'generated: every exit-code option set', file: writeConfig('all-exit-options.config', exitOptions), version: null, expectExit: 0 },
+    {
+      name: 'generated: only RT_GROUP_SCHED (an optional feature) missing',
+      file: writeConfig('no-rt-group-sched.config', exitOptions.filter((o) => o !== 'RT_GROUP_SCHED')),
+      version: null,
+      expectExit: 1,
+    },
+  ];
+  const cases: Case[] = [...sampleCases, ...sweepCases, ...exitCases];
   // Start every run now; each subtest awaits its own.
   const runs = new Map(cases.map((c) => [c, pooled(() => runScript(c.file, c.version))]));
 
@@ -262,9 +284,12 @@ if (!existsSync(SCRIPT)) {
       const version = c.version ?? release();
       const verdicts = evaluateRequirementSet(set, config, version);
       t.ok(run.options.length > 50, `script printed ${run.options.length} options`);
+      if (c.file.startsWith(fakeBinRoot)) t.ok(run.options.some((o) => o.state === 'missing'), 'driver options are reported missing');
       compare(t, set, run, verdicts);
       if (hostChecksPassed(run)) {
         t.equal(run.exitCode, predictedExit(set, verdicts), 'exit status as our affectsExitCode groups predict');
+        const expected = exitCases.find((e) => e === c)?.expectExit;
+        if (expected !== undefined) t.equal(run.exitCode, expected, `script exits ${expected}`);
       } else {
         t.comment('a host check (cgroup hierarchy, apparmor, root_maxkeys) failed here; exit status not compared');
       }
