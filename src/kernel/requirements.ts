@@ -5,52 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Severity } from '../probes/types.js';
 import { optionName, optionState, type KernelConfig } from './config.js';
-
-// ---------------------------------------------------------------- versions
-
-export interface KernelVersion {
-  major: number;
-  minor: number;
-  patch: number;
-  /** Whatever followed the numbers, e.g. "-g1234" or "-rc1"; "" when nothing. */
-  suffix: string;
-}
-
-const VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?(.*)$/;
-
-/** "3.10.40-g1234" → {3, 10, 40, "-g1234"}; "4.14" → patch 0; null when it does not start with N.N. */
-export function parseKernelVersion(text: string): KernelVersion | null {
-  const m = VERSION.exec(text.trim());
-  if (!m) return null;
-  return {
-    major: Number(m[1]),
-    minor: Number(m[2]),
-    patch: m[3] === undefined ? 0 : Number(m[3]),
-    suffix: m[4] ?? '',
-  };
-}
-
-function toVersion(v: string | KernelVersion): KernelVersion {
-  if (typeof v !== 'string') return v;
-  const parsed = parseKernelVersion(v);
-  if (!parsed) throw new TypeError(`not a kernel version: ${JSON.stringify(v)}`);
-  return parsed;
-}
-
-/** Orders by major.minor.patch, ignoring suffixes: -1, 0 or 1. Throws on unparseable strings. */
-export function compareKernelVersion(a: string | KernelVersion, b: string | KernelVersion): -1 | 0 | 1 {
-  const x = toVersion(a);
-  const y = toVersion(b);
-  for (const [p, q] of [
-    [x.major, y.major],
-    [x.minor, y.minor],
-    [x.patch, y.patch],
-  ] as const) {
-    if (p < q) return -1;
-    if (p > q) return 1;
-  }
-  return 0;
-}
+import { kernelBelow, parseKernelVersion, type KernelVersion } from './version.js';
 
 // ---------------------------------------------------------------- data
 
@@ -262,8 +217,8 @@ function describeCondition(when: Condition): string {
 function isApplicable(when: Condition | undefined, config: KernelConfig, version: KernelVersion | null): boolean {
   if (!when) return true;
   if (version) {
-    if (when.kernelBelow !== undefined && compareKernelVersion(version, when.kernelBelow) >= 0) return false;
-    if (when.kernelAtLeast !== undefined && compareKernelVersion(version, when.kernelAtLeast) < 0) return false;
+    if (when.kernelBelow !== undefined && !kernelBelow(version, when.kernelBelow)) return false;
+    if (when.kernelAtLeast !== undefined && kernelBelow(version, when.kernelAtLeast)) return false;
   }
   if (when.unlessSet !== undefined && isSet(config, when.unlessSet)) return false;
   return true;

@@ -3,7 +3,7 @@
 export type KernelVersion = readonly [number, number, number];
 
 export function parseKernelVersion(release: string | null | undefined): KernelVersion | null {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release ?? '');
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec((release ?? '').trim());
   if (!m) return null;
   return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
 }

@@ -3,6 +3,7 @@
 import { cgroupChecks } from './checks/cgroups.js';
 import { filesystemChecks } from './checks/filesystems.js';
 import { hostChecks, ipcChecks } from './checks/host.js';
+import { kernelConfigChecks } from './checks/kernel-config.js';
 import { namespaceChecks } from './checks/namespaces.js';
 import { rootfsChecks } from './checks/rootfs.js';
 import { securityChecks } from './checks/security.js';
@@ -18,6 +19,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...syscallChecks,
   ...securityChecks,
   ...hostChecks,
+  ...kernelConfigChecks,
 ];
 
 /** Checks by id; unknown ids are returned in `unknown`. */

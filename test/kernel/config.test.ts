@@ -39,6 +39,7 @@ t.test('decodeKernelConfig reads plain and gzip', async (t) => {
 t.test('kernel versions', async (t) => {
   t.same(parseKernelVersion('3.10.40-g1234abc'), [3, 10, 40]);
   t.same(parseKernelVersion('6.1'), [6, 1, 0]);
+  t.same(parseKernelVersion(' v4.14-rc1'), [4, 14, 0]);
   t.equal(parseKernelVersion('Linux'), null);
   t.equal(parseKernelVersion(undefined), null);
   t.ok(compareKernelVersion([3, 10, 0], [4, 7, 0]) < 0);

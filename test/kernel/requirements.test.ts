@@ -6,10 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { parseKernelConfig } from '../../src/kernel/config.js';
 import {
   bundledRequirementSetPath,
-  compareKernelVersion,
   evaluateRequirementSet,
   loadRequirementSet,
-  parseKernelVersion,
   requirementSetOptions,
   validateRequirementSet,
   type OptionVerdict,
@@ -19,40 +17,6 @@ import {
 const SAMPLES = fileURLToPath(new URL('../../../kernel-configs/samples/', import.meta.url));
 const sample = (name: string) => parseKernelConfig(readFileSync(join(SAMPLES, name), 'utf8'), name);
 const byOption = (verdicts: OptionVerdict[]) => new Map(verdicts.map((v) => [v.option, v]));
-
-t.test('parseKernelVersion', async (t) => {
-  const table: [string, ReturnType<typeof parseKernelVersion>][] = [
-    ['3.10.40-g1234', { major: 3, minor: 10, patch: 40, suffix: '-g1234' }],
-    ['4.14', { major: 4, minor: 14, patch: 0, suffix: '' }],
-    ['6.1.0-27-amd64', { major: 6, minor: 1, patch: 0, suffix: '-27-amd64' }],
-    ['6.18.44-fc-v782', { major: 6, minor: 18, patch: 44, suffix: '-fc-v782' }],
-    ['4.8.0-rc1', { major: 4, minor: 8, patch: 0, suffix: '-rc1' }],
-    ['v5.4.1', { major: 5, minor: 4, patch: 1, suffix: '' }],
-    ['  3.18.31+ \n', { major: 3, minor: 18, patch: 31, suffix: '+' }],
-    ['', null],
-    ['linux', null],
-    ['3', null],
-    ['Linux 3.10', null],
-  ];
-  for (const [input, expected] of table) t.same(parseKernelVersion(input), expected, JSON.stringify(input));
-});
-
-t.test('compareKernelVersion', async (t) => {
-  const table: [string, string, -1 | 0 | 1][] = [
-    ['3.10.40', '4.8', -1],
-    ['4.7.10', '4.8', -1],
-    ['4.8.0-rc1', '4.8', 0],
-    ['4.8', '4.8.0', 0],
-    ['4.8.1', '4.8', 1],
-    ['5.10', '5.9', 1],
-    ['10.0', '9.99.99', 1],
-    ['3.14.0-g1', '3.14.0-g2', 0],
-    ['6.18.44-fc', '5.1', 1],
-  ];
-  for (const [a, b, want] of table) t.equal(compareKernelVersion(a, b), want, `${a} vs ${b}`);
-  t.equal(compareKernelVersion({ major: 3, minor: 10, patch: 0, suffix: '' }, '3.10'), 0, 'accepts parsed versions');
-  t.throws(() => compareKernelVersion('x', '4.8'), TypeError);
-});
 
 const FIXTURE_SET: RequirementSet = {
   schema: 1,

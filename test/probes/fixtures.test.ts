@@ -8,22 +8,22 @@ const P = (ids: string): string[] => ids.split(/\s+/).filter(Boolean);
 
 /** Checks expected not to pass, per fixture; all others must pass. */
 const EXPECTED: Record<string, Record<string, string[]>> = {
-  'debian-6.18': { skip: P('host.data-mount') },
+  'debian-6.18': { skip: P('host.data-mount'), warn: P('kconfig.moby') },
   'android7-3.10': {
     warn: P(`ns.ipc ns.user ns.cgroup fs.mqueue fs.overlay fs.cgroup2 fs.devpts-instances rootfs.pivot-root ipc.sysctls
       cgroup.controllers cgroup.devices cgroup.cpuset-noprefix
       syscall.memfd_create syscall.getrandom syscall.renameat2 syscall.execveat syscall.seccomp syscall.clone3 syscall.openat2
       syscall.close_range syscall.pidfd_open syscall.pidfd_send_signal
-      sec.selinux host.root-readonly host.run host.tmp host.resolv-conf host.data-mount host.paranoid-network`),
+      sec.selinux host.root-readonly host.run host.tmp host.resolv-conf host.data-mount host.paranoid-network kconfig.moby kconfig.android`),
   },
   'android10-4.14': {
     warn: P(`ns.ipc ns.user fs.mqueue ipc.sysctls cgroup.controllers cgroup.cpuset-noprefix cgroup.v2
       syscall.clone3 syscall.openat2 syscall.close_range syscall.pidfd_open syscall.pidfd_send_signal
-      sec.selinux host.root-readonly host.run host.tmp host.resolv-conf host.data-mount host.paranoid-network`),
+      sec.selinux host.root-readonly host.run host.tmp host.resolv-conf host.data-mount host.paranoid-network kconfig.moby kconfig.android`),
   },
   'noconfig-5.10': {
-    warn: P('ns.user cgroup.devices sec.seccomp'),
-    skip: P('host.data-mount host.paranoid-network'),
+    warn: P('ns.user cgroup.devices sec.seccomp kconfig.source'),
+    skip: P('host.data-mount host.paranoid-network kconfig.moby kconfig.android'),
   },
 };
 
@@ -124,4 +124,15 @@ t.test('--kernel-config FILE --no-live evaluates the file only', async (t) => {
   for (const id of ['sec.root', 'host.android', 'host.run', 'cgroup.controllers', 'ipc.sysctls']) t.equal(byId.get(id)?.status, 'skip', `${id} is about a host`);
   t.equal(byId.get('ns.ipc')?.status, 'pass');
   t.notOk(outcomes.some((o) => o.status === 'fail'));
+});
+
+t.test('kernel config requirement sets on the Android 7 fixture', async (t) => {
+  const { byId } = await probeFixture('android7-3.10');
+  const android = byId.get('kconfig.android');
+  t.match(android?.summary, /required: IPC_NS, POSIX_MQUEUE, CGROUP_DEVICE, DEVPTS_MULTIPLE_INSTANCES$/);
+  t.match(android?.remediation[0]?.items, [/^# CONFIG_ANDROID_PARANOID_NETWORK is not set/]);
+  t.match(android?.evidence.find((e) => e.what.startsWith('CONFIG_DEVPTS_MULTIPLE_INSTANCES'))?.value, /missing; checked because Linux < 4\.7/);
+  const moby = byId.get('kconfig.moby');
+  t.match(moby?.evidence.find((e) => e.what === 'CONFIG_IPC_NS (generally-necessary)')?.value, 'missing');
+  t.ok(moby?.configOptions.includes('CONFIG_BRIDGE'), 'every option of the set is reported');
 });
