@@ -136,3 +136,12 @@ t.test('kernel config requirement sets on the Android 7 fixture', async (t) => {
   t.match(moby?.evidence.find((e) => e.what === 'CONFIG_IPC_NS (generally-necessary)')?.value, 'missing');
   t.ok(moby?.configOptions.includes('CONFIG_BRIDGE'), 'every option of the set is reported');
 });
+
+t.test('without root the FFI path runs only its unprivileged tests and the rest is judged from files', async (t) => {
+  const { facts, byId } = await probeFixture('debian-6.18', {
+    overrides: { uid: 1000, ffiLive: { path: 'ffi', unshare: {}, mount: {}, syscalls: {}, notes: ['not root: namespace and mount tests were not run'] } },
+  });
+  t.equal(facts.live?.path, 'ffi');
+  t.equal(byId.get('fs.devpts-instances')?.status, 'pass', 'a 4.7+ kernel has devpts instances without a live test');
+  t.equal(byId.get('sec.root')?.status, 'fail');
+});

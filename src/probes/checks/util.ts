@@ -23,7 +23,7 @@ export function configEvidence(facts: Facts, option: string): Evidence | null {
 
 /** True/false when the config says the feature is there (any option, y or m), null without a config. */
 export function configHas(facts: Facts, options: readonly string[]): boolean | null {
-  if (!facts.config) return null;
+  if (!facts.config || options.length === 0) return null;
   const config = facts.config;
   return options.some((o) => optionState(config, o) !== 'missing');
 }
