@@ -1,0 +1,113 @@
+// The embedded runtime's parent side. Namespaces belong to threads: this
+// process unshares them on its main thread (all but the user namespace, which
+// needs a single-threaded caller), makes every mount private, and spawns
+// init.js, which libuv forks from this thread, so it lands in the new
+// namespaces as PID 1. The parent then only relays signals and collects the
+// init's step reports until the workload exits.
+//
+// After a launch this process sits in the container's namespaces, and its PID
+// namespace is dead once the workload exits: it must not spawn anything else.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { machine } from 'node:os';
+import { errnoName, loadLibc } from './libc.js';
+import { CLONE_FLAGS, MS, type LaunchPlan } from './plan.js';
+import { classify, type StepOutcome } from './steps.js';
+import { machineFromUname } from './elf-machine.js';
+
+export interface LaunchResult {
+  /** The workload's exit status; 125 when the launch itself failed, 128+n for a signal. */
+  exitCode: number;
+  /** True once the workload was exec'd. */
+  started: boolean;
+  steps: StepOutcome[];
+}
+
+const INIT = fileURLToPath(new URL('./init.js', import.meta.url));
+
+/** After an EINVAL, the namespaces the kernel refuses one by one (unsharing an extra one of a kind is harmless). */
+function nameFailingNamespaces(plan: LaunchPlan, tryFlag: (flag: number) => boolean): string[] {
+  return plan.namespaces.filter((ns) => !tryFlag(CLONE_FLAGS[ns] as number));
+}
+
+/* c8 ignore start - needs root and a real launch; covered by the integration tests in child processes */
+export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
+  const steps: StepOutcome[] = [];
+  const fail = (step: StepOutcome): LaunchResult => {
+    steps.push(step);
+    return { exitCode: 125, started: false, steps };
+  };
+  let c;
+  try {
+    c = loadLibc();
+  } catch (error) {
+    return fail({ name: 'load koffi', status: 'failed', detail: (error as Error).message, class: 'internal' });
+  }
+  if (plan.terminal && !process.stdin.isTTY) {
+    return fail({ name: 'terminal', status: 'failed', op: 'process.terminal', errno: 'ENOTTY', detail: 'config.json asks for a terminal but stdin is not one: run with --fix-config or set process.terminal to false', class: 'config' });
+  }
+  if (plan.terminal) steps.push({ name: 'terminal', status: 'ok', detail: 'the workload uses this terminal directly (no new pty)' });
+  const flags = plan.cloneFlags;
+  const names = plan.namespaces.join(', ') || 'none';
+  if (flags !== 0 && c.unshare(flags) < 0) {
+    const errno = errnoName(c.errno());
+    // Find which namespace the kernel lacks: unsharing one more of a kind we already have is harmless.
+    const missing = errno === 'EINVAL' ? nameFailingNamespaces(plan, (f) => c.unshare(f) === 0) : [];
+    return fail({
+      name: 'namespaces',
+      status: 'failed',
+      op: `unshare(${names})`,
+      errno,
+      ...(missing.length ? { detail: `the kernel has no ${missing.join(', ')} namespace: run with --fix-config to drop ${missing.length > 1 ? 'them' : 'it'}` } : {}),
+      class: classify('unshare', errno),
+    });
+  }
+  steps.push({ name: 'namespaces', status: 'ok', detail: names });
+  if (plan.namespaces.includes('mount') && c.mount(null, '/', null, MS.REC | MS.PRIVATE, null) < 0) {
+    const errno = errnoName(c.errno());
+    return fail({ name: 'mount propagation', status: 'failed', op: 'mount --make-rprivate /', path: '/', errno, class: classify('mount', errno) });
+  }
+  const child = spawn(process.execPath, [INIT], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()) },
+  });
+  const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
+  let started = false;
+  const status = child.stdio[3];
+  const reading = new Promise<void>((resolve) => {
+    if (!status) return resolve();
+    const lines = createInterface({ input: status as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      try {
+        steps.push(JSON.parse(line) as StepOutcome);
+      } catch {
+        steps.push({ name: 'init', status: 'failed', detail: `unreadable step report: ${line}`, class: 'internal' });
+      }
+    });
+    lines.on('close', () => resolve());
+  });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  await reading;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, forward);
+  if (exit.error) return fail({ name: 'spawn init', status: 'failed', op: `spawn ${process.execPath}`, errno: (exit.error as NodeJS.ErrnoException).code ?? 'EIO', class: 'internal' });
+  const failed = steps.some((s) => s.status === 'failed');
+  started = !failed;
+  if (started) steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1` });
+  const code = exit.signal ? 128 + (signalNumber(exit.signal) ?? 0) : (exit.code ?? 125);
+  // Like docker: 126/127 when the workload could not be exec'd, 125 when the launch failed before.
+  const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
+  return { exitCode: started || execFailed ? code : 125, started, steps };
+}
+/* c8 ignore stop */
+
+function signalNumber(sig: NodeJS.Signals): number | undefined {
+  return (
+    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 } as Record<string, number>
+  )[sig];
+}
