@@ -111,11 +111,10 @@ export function parseMountOptions(options: readonly string[]): { flags: number; 
   return { flags, propagation, data: data.join(',') };
 }
 
-/** rootfs + a container path, refusing to climb out with "..". */
+/** rootfs + a container path; ".." stops at the container root, as it does inside it. */
 export function inRoot(rootfs: string, path: string): string {
-  const clean = normalize(`/${path}`);
-  if (clean.split('/').includes('..')) throw new Error(`path ${path} leaves the container root`);
-  return join(rootfs, clean);
+  const clean = normalize(`/${path}`).replace(/\/+$/, '');
+  return clean ? join(rootfs, clean) : rootfs;
 }
 
 export function planMount(rootfs: string, m: OciMount, index: number): PlannedMount {

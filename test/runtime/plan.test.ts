@@ -1,0 +1,102 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { buildPlan, capMask, inRoot, MS, parseMountOptions, planMount } from '../../src/runtime/plan.js';
+import { parseSpec, type OciSpec } from '../../src/runtime/spec.js';
+import { classify, describeStep } from '../../src/runtime/steps.js';
+import { elfMachineName, machineFromUname } from '../../src/runtime/elf-machine.js';
+
+const stock = (): OciSpec => JSON.parse(readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8')) as OciSpec;
+
+t.test('mount options become flags, propagation and data', async (t) => {
+  t.same(parseMountOptions(['nosuid', 'strictatime', 'mode=755', 'size=65536k']), { flags: MS.NOSUID | MS.STRICTATIME, propagation: 0, data: 'mode=755,size=65536k' });
+  t.same(parseMountOptions(['rbind', 'ro', 'rprivate']), { flags: MS.BIND | MS.REC | MS.RDONLY, propagation: MS.PRIVATE | MS.REC, data: '' });
+  t.same(parseMountOptions(['ro', 'rw', 'nodev', 'dev']), { flags: 0, propagation: 0, data: '' });
+});
+
+t.test('planMount', async (t) => {
+  const tmpfs = planMount('/b/rootfs', { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] }, 0);
+  t.match(tmpfs, { target: '/b/rootfs/dev', type: 'tmpfs', bind: false, remountFlags: null, data: 'mode=755' });
+  const bind = planMount('/b/rootfs', { destination: '/etc/hosts', type: 'bind', source: '/etc/hosts', options: ['rbind', 'ro', 'nosuid'] }, 1);
+  t.match(bind, { type: null, bind: true, remountFlags: MS.RDONLY | MS.NOSUID });
+  t.throws(() => planMount('/b', { destination: '/x', type: 'bind' }, 3), /\.mounts\[3\] \(\/x\): a bind mount needs a source/);
+  t.equal(inRoot('/b', '/../../etc'), '/b/etc', '.. stops at the container root');
+  t.equal(inRoot('/b', '/'), '/b');
+  t.equal(inRoot('/b', 'dev//pts/'), '/b/dev/pts');
+});
+
+t.test('buildPlan from the stock runc spec', async (t) => {
+  const p = buildPlan(stock(), '/bundle');
+  t.equal(p.rootfs, '/bundle/rootfs');
+  t.same(p.namespaces, ['pid', 'network', 'ipc', 'uts', 'mount']);
+  t.equal(p.hostname, 'runc');
+  t.equal(p.noPivot, false);
+  t.equal(p.readonlyRoot, true);
+  t.equal(p.terminal, true);
+  t.match(p.rlimits, [{ name: 'RLIMIT_NOFILE', resource: 7, soft: 1024, hard: 1024 }]);
+  t.equal(BigInt(p.caps?.bounding ?? 0), (1n << 29n) | (1n << 5n) | (1n << 10n));
+  t.equal(p.mounts.length, stock().mounts?.length);
+  const annotated = { ...stock(), annotations: { 'org.droidcheck.no-pivot': 'true' } };
+  t.equal(buildPlan(annotated, '/bundle').noPivot, true, 'the fixer\'s annotation turns pivot_root off');
+  t.equal(buildPlan(stock(), '/bundle', { noPivot: true }).noPivot, true);
+  const noUts = stock();
+  noUts.linux!.namespaces = noUts.linux!.namespaces!.filter((n) => n.type !== 'uts');
+  t.equal(buildPlan(noUts, '/b').hostname, null, 'no uts namespace: the host name is left alone');
+});
+
+t.test('buildPlan errors name the field', async (t) => {
+  const s = stock();
+  t.throws(() => buildPlan({ ...s, process: undefined } as unknown as OciSpec, '/b'), /\.process: missing/);
+  t.throws(() => buildPlan({ ...s, root: undefined } as unknown as OciSpec, '/b'), /\.root\.path: missing/);
+  const user = stock();
+  user.linux!.namespaces!.push({ type: 'user' });
+  t.throws(() => buildPlan(user, '/b'), /\.linux\.namespaces\[5\]: user namespaces are not supported by the embedded runtime/);
+  const join = stock();
+  join.linux!.namespaces![0] = { type: 'pid', path: '/proc/1/ns/pid' };
+  t.throws(() => buildPlan(join, '/b'), /\.linux\.namespaces\[0\]\.path: joining/);
+  const odd = stock();
+  odd.linux!.namespaces![0] = { type: 'bogus' };
+  t.throws(() => buildPlan(odd, '/b'), /unknown namespace type bogus/);
+  const rl = stock();
+  rl.process!.rlimits = [{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }];
+  t.throws(() => buildPlan(rl, '/b'), /\.process\.rlimits\[0\]\.type: unknown limit RLIMIT_BOGUS/);
+  t.throws(() => capMask(['CAP_FLY'], '.process.capabilities.bounding'), /\.process\.capabilities\.bounding: unknown capability CAP_FLY/);
+});
+
+t.test('parseSpec', async (t) => {
+  const text = JSON.stringify(stock());
+  t.equal(parseSpec(text, 'c.json').hostname, 'runc');
+  t.throws(() => parseSpec('{', 'c.json'), /c\.json: not JSON/);
+  t.throws(() => parseSpec('[]', 'c.json'), /top level must be an object/);
+  t.throws(() => parseSpec('{}', 'c.json'), /\.ociVersion must be a string/);
+  const bad = (patch: (s: OciSpec) => void): string => {
+    const s = stock();
+    patch(s);
+    return JSON.stringify(s);
+  };
+  t.throws(() => parseSpec(bad((s) => (s.process!.args = [])), 'c'), /\.process\.args must be a non-empty array/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.cwd = 'x')), 'c'), /\.process\.cwd must be an absolute path/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.user = {} as never)), 'c'), /\.process\.user\.uid and \.gid/);
+  t.throws(() => parseSpec(bad((s) => (s.root = {} as never)), 'c'), /\.root\.path must be a string/);
+  t.throws(() => parseSpec(bad((s) => (s.mounts = {} as never)), 'c'), /\.mounts must be an array/);
+  t.throws(() => parseSpec(bad((s) => (s.mounts = [{ destination: 'rel' }])), 'c'), /\.mounts\[0\]\.destination must be an absolute path/);
+});
+
+t.test('steps and ELF names', async (t) => {
+  t.equal(classify('unshare', 'EINVAL'), 'kernel-feature');
+  t.equal(classify('mount -t mqueue', 'ENODEV'), 'kernel-feature');
+  t.equal(classify('pivot_root /x', 'EINVAL'), 'host-layout');
+  t.equal(classify('execve /bin/sh', 'ENOEXEC'), 'architecture');
+  t.equal(classify('mkdir', 'EROFS'), 'host-layout');
+  t.equal(classify('mount', 'EPERM'), 'permission');
+  t.equal(classify('x', 'ENOSYS'), 'kernel-feature');
+  t.equal(classify('x', 'ENOENT'), 'config');
+  t.equal(classify('x', 'EIO'), 'internal');
+  t.equal(describeStep({ name: 'mount /dev/mqueue', status: 'failed', op: 'mount -t mqueue mqueue on /dev/mqueue', path: '/b/rootfs/dev/mqueue', errno: 'ENODEV' }), 'mount /dev/mqueue: mount -t mqueue mqueue on /dev/mqueue /b/rootfs/dev/mqueue: ENODEV');
+  t.equal(describeStep({ name: 'x', status: 'skipped', detail: 'why' }), 'x: skipped (why)');
+  t.equal(describeStep({ name: 'x', status: 'ok' }), 'x: ok');
+  t.equal(elfMachineName(183), 'aarch64');
+  t.equal(elfMachineName(999), 'machine 999');
+  t.equal(machineFromUname('armv7l'), 'arm');
+  t.equal(machineFromUname('i686'), 'i386');
+  t.equal(machineFromUname('x86_64'), 'x86_64');
+});
