@@ -60,7 +60,54 @@ export async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: probe')
+    .command(
+      'run [bundle]',
+      'Launch an OCI bundle for real, fixing its config.json for this kernel when asked, and report every step',
+      (y) =>
+        y
+          .positional('bundle', { type: 'string', default: '.', describe: 'Bundle directory (config.json and its rootfs)' })
+          .option('fix-config', { type: 'boolean', default: false, describe: 'Adapt config.json to this kernel; writes config.fixed.json beside it' })
+          .option('in-place', { type: 'boolean', default: false, describe: 'With --fix-config: rewrite config.json itself, keeping config.json.orig' })
+          .option('runtime', { type: 'string', default: 'embedded', describe: 'embedded (droidcheck\'s own), runc, crun or a path to a runtime binary' })
+          .option('report', { type: 'string', describe: 'Write the run report to FILE (YAML; JSON when FILE ends in .json)' })
+          .option('host-fixes', { type: 'boolean', default: false, describe: 'With runc/crun: apply reversible host changes they need (mount the devices cgroup), then undo them' })
+          .option('ffi', { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi uses busybox/util-linux/toybox for the probe' })
+          .option('busybox', { type: 'string', describe: 'Static busybox to use on the tools path' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' })
+          .option('redact', { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' })
+          .example('$0 run ./bundle --fix-config --report run.yaml', 'fix and launch a bundle, keep the report')
+          .example('$0 run ./bundle --fix-config --runtime runc --host-fixes', 'the same with runc')
+          .strict()
+          .epilogue(`Exit status: the container's own, 125 when the launch failed before the workload ran, 126/127 when it could not be executed, 2 for bad arguments.`),
+      async (args) => {
+        const { runCommand } = await import('./run.js');
+        code = await runCommand(
+          {
+            bundle: args.bundle ?? '.',
+            fixConfig: args.fixConfig,
+            inPlace: args.inPlace,
+            runtime: args.runtime,
+            ...(args.report !== undefined ? { report: args.report } : {}),
+            hostFixes: args.hostFixes,
+            verbose: args.verbose,
+            redact: args.redact,
+            noFfi: !args.ffi || process.env['DROIDCHECK_NO_FFI'] === '1',
+            ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+          },
+          {
+            host: new (await import('../host/node-host.js')).NodeHost(),
+            stderr: (s) => process.stderr.write(s),
+            color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
+            stdinIsTty: Boolean(process.stdin.isTTY),
+            now: new Date(),
+            platform: process.platform,
+            arch: process.arch,
+            execPath: process.execPath,
+          },
+        );
+      },
+    )
+    .demandCommand(1, 'Name a command: probe, run, explain or rootfs')
     .strict()
     .version(version())
     .help()

@@ -8,7 +8,7 @@ import { gatherFacts } from '../probes/facts.js';
 import { ALL_CHECKS, selectChecks } from '../probes/registry.js';
 import { runChecks } from '../probes/run.js';
 import type { Check } from '../probes/types.js';
-import { buildReport, exitCodeFor, type ProbeReport } from '../report/report.js';
+import { buildReport, exitCodeFor } from '../report/report.js';
 import { redact } from '../report/redact.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { renderText } from '../report/render-text.js';
@@ -55,10 +55,11 @@ export function defaultIo(): ProbeIo {
   };
 }
 
-export async function serialize(report: ProbeReport, format: 'json' | 'yaml'): Promise<string> {
-  if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
+/** A report as JSON or YAML (js-yaml is loaded only when asked for). */
+export async function serializeDoc(doc: object, format: 'json' | 'yaml'): Promise<string> {
+  if (format === 'json') return JSON.stringify(doc, null, 2) + '\n';
   const yaml = await import('js-yaml');
-  return yaml.dump(report, { lineWidth: 120, noRefs: true });
+  return yaml.dump(doc, { lineWidth: 120, noRefs: true });
 }
 
 export function listChecks(checks: readonly Check[]): string {
@@ -107,7 +108,7 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
       ? renderText(report, new Chalk({ level: io.color && opts.output === undefined ? 1 : 0 }), opts.verbose)
       : opts.format === 'markdown'
         ? renderMarkdown(report)
-        : await serialize(report, opts.format);
+        : await serializeDoc(report, opts.format);
   if (opts.output !== undefined) {
     try {
       await writeFile(opts.output, text);

@@ -1,8 +1,8 @@
 // The embedded runtime's parent side. Namespaces belong to threads: this
-// process unshares them on its main thread (all but the user namespace, which
-// needs a single-threaded caller), makes every mount private, and spawns
-// init.js, which libuv forks from this thread, so it lands in the new
-// namespaces as PID 1. The parent then only relays signals and collects the
+// process unshares the PID, UTS, IPC, network and cgroup namespaces on its main
+// thread (not the user namespace, which needs a single-threaded caller, and not
+// the mount namespace, which init.js makes its own) and spawns init.js, which
+// libuv forks from this thread, so it lands in the new namespaces as PID 1. The parent then only relays signals and collects the
 // init's step reports until the workload exits.
 //
 // After a launch this process sits in the container's namespaces, and its PID
@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { machine } from 'node:os';
 import { errnoName, loadLibc } from './libc.js';
-import { CLONE_FLAGS, MS, type LaunchPlan } from './plan.js';
+import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { machineFromUname } from './elf-machine.js';
 
@@ -49,12 +49,14 @@ export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
     return fail({ name: 'terminal', status: 'failed', op: 'process.terminal', errno: 'ENOTTY', detail: 'config.json asks for a terminal but stdin is not one: run with --fix-config or set process.terminal to false', class: 'config' });
   }
   if (plan.terminal) steps.push({ name: 'terminal', status: 'ok', detail: 'the workload uses this terminal directly (no new pty)' });
-  const flags = plan.cloneFlags;
-  const names = plan.namespaces.join(', ') || 'none';
+  // The mount namespace is the init's own (see init.ts): a pivot_root in a namespace
+  // this process shared would move this process into the container root too.
+  const flags = plan.cloneFlags & ~CLONE_FLAGS['mount']!;
+  const names = plan.namespaces.filter((n) => n !== 'mount').join(', ') || 'none';
   if (flags !== 0 && c.unshare(flags) < 0) {
     const errno = errnoName(c.errno());
     // Find which namespace the kernel lacks: unsharing one more of a kind we already have is harmless.
-    const missing = errno === 'EINVAL' ? nameFailingNamespaces(plan, (f) => c.unshare(f) === 0) : [];
+    const missing = errno === 'EINVAL' ? nameFailingNamespaces(plan, (f) => f === CLONE_FLAGS['mount'] || c.unshare(f) === 0) : [];
     return fail({
       name: 'namespaces',
       status: 'failed',
@@ -65,10 +67,6 @@ export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
     });
   }
   steps.push({ name: 'namespaces', status: 'ok', detail: names });
-  if (plan.namespaces.includes('mount') && c.mount(null, '/', null, MS.REC | MS.PRIVATE, null) < 0) {
-    const errno = errnoName(c.errno());
-    return fail({ name: 'mount propagation', status: 'failed', op: 'mount --make-rprivate /', path: '/', errno, class: classify('mount', errno) });
-  }
   const child = spawn(process.execPath, [INIT], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()) },

@@ -74,6 +74,17 @@ class Init {
     if (sourceIsFile) writeFileSync(target, '');
   }
 
+  /** Our own mount namespace, every mount private, so nothing propagates to the host. */
+  mountNamespace(): void {
+    if (!this.plan.namespaces.includes('mount')) {
+      report({ name: 'mount namespace', status: 'skipped', detail: 'config.json has no mount namespace: mounts are made in the host namespace' });
+      return;
+    }
+    this.call('mount namespace', 'unshare(CLONE_NEWNS)', undefined, this.c.unshare(0x00020000));
+    this.call('mount namespace', 'mount --make-rprivate /', '/', this.c.mount(null, '/', null, MS.REC | MS.PRIVATE, null));
+    report({ name: 'mount namespace', status: 'ok', detail: 'private propagation' });
+  }
+
   mounts(): void {
     const { rootfs } = this.plan;
     this.call('rootfs', `mount --rbind ${rootfs} ${rootfs}`, rootfs, this.c.mount(rootfs, rootfs, null, MS.BIND | MS.REC, null));
@@ -295,6 +306,7 @@ function main(): void {
   }
   const init = new Init(libc, plan);
   try {
+    init.mountNamespace();
     init.mounts();
     init.devices();
     init.enterRoot();
