@@ -253,7 +253,7 @@ class Init {
       if (machine && machine !== hostMachine) step.class = 'architecture';
     }
     report(step);
-    process.exit(errno === 'ENOENT' ? 127 : 126);
+    this.c.exit(errno === 'ENOENT' ? 127 : 126);
   }
 }
 
@@ -305,6 +305,7 @@ function main(): void {
     process.exit(125);
   }
   const init = new Init(libc, plan);
+  // From here on, leave with _exit: node's exit hooks would run inside the container root.
   try {
     init.mountNamespace();
     init.mounts();
@@ -315,7 +316,7 @@ function main(): void {
     init.exec(hostMachine);
   } catch (error) {
     if (!(error instanceof StepFailed)) report({ name: 'init', status: 'failed', detail: (error as Error).message, class: 'internal' });
-    process.exit(125);
+    libc.exit(125);
   }
 }
 

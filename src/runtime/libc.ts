@@ -30,6 +30,8 @@ export interface Libc {
   signalDefault(sig: number): number;
   execve(path: string, argv: string[], envp: string[]): number;
   closeRangeCloexec(first: number): number;
+  /** _exit(2): no node exit hooks (they would run inside the container root). */
+  exit(code: number): never;
 }
 
 const LIBC_NAMES = ['libc.so.6', 'libc.so', 'libc.musl-x86_64.so.1', 'libc.musl-aarch64.so.1'];
@@ -70,6 +72,7 @@ export function loadLibc(arch: string = process.arch): Libc {
   const execve = lib.func('int execve(const char *, const char **, const char **)');
   const setresgid = lib.func('int setresgid(uint32_t, uint32_t, uint32_t)');
   const setresuid = lib.func('int setresuid(uint32_t, uint32_t, uint32_t)');
+  const exitNow = lib.func('void _exit(int)');
   const L = 'long';
   cached = {
     errno: () => koffi.errno(),
@@ -110,6 +113,10 @@ export function loadLibc(arch: string = process.arch): Libc {
     signalDefault: (sig) => signal(sig, 0),
     execve: (path, argv, envp) => execve(path, [...argv, null], [...envp, null]),
     closeRangeCloexec: (first) => syscall(nr.close_range, L, first, L, 0xffffffff, L, 4 /* CLOSE_RANGE_CLOEXEC */),
+    exit: (code) => {
+      exitNow(code);
+      throw new Error('_exit returned');
+    },
   };
   return cached;
 }

@@ -1,0 +1,35 @@
+// A busybox bundle for integration tests: the host's static busybox as rootfs
+// and the stock `runc spec` config (test/fixtures/bundles/runc-spec.json).
+
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OciSpec } from '../../src/runtime/spec.js';
+
+export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => {
+  try {
+    readFileSync(p).subarray(0, 4);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+export function stockSpec(): OciSpec {
+  return JSON.parse(readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8')) as OciSpec;
+}
+
+export function makeBundle(edit: (spec: OciSpec) => void = () => undefined): string {
+  if (!BUSYBOX) throw new Error('no static busybox');
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-test-bundle-'));
+  const rootfs = join(dir, 'rootfs');
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'etc', 'tmp', 'run']) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
+  for (const applet of ['sh', 'cat', 'echo', 'id', 'hostname', 'ls', 'grep', 'true', 'sleep', 'ps', 'mount']) symlinkSync('busybox', join(rootfs, 'bin', applet));
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n');
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnobody:x:65534:\n');
+  const spec = stockSpec();
+  edit(spec);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));
+  return dir;
+}

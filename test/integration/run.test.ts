@@ -1,0 +1,146 @@
+// `droidcheck run` launches real containers (root only): the embedded runtime
+// and runc, with and without --fix-config, checked from inside the container.
+
+import t from 'tap';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import yaml from 'js-yaml';
+import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
+const SCHEMA_DIR = fileURLToPath(new URL('../../../reports/schema/', import.meta.url));
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+ajv.addSchema(JSON.parse(readFileSync(join(SCHEMA_DIR, 'report.v1.json'), 'utf8')) as object);
+const validate = ajv.compile(JSON.parse(readFileSync(join(SCHEMA_DIR, 'run-report.v1.json'), 'utf8')) as object);
+
+const isRoot = process.geteuid?.() === 0;
+const runc = spawnSync('runc', ['--version']).status === 0;
+const skip = !isRoot ? 'needs root: launching a container unshares namespaces and mounts' : !BUSYBOX ? 'needs a static busybox (apt-get install busybox-static)' : false;
+
+interface Report {
+  launch: { started: boolean; exitCode: number; steps: { name: string; status: string; errno?: string; detail?: string; class?: string }[] };
+  fixes: { changes: { path: string; checkId: string }[]; written: string | null; diff: string };
+  runtime: { name: string };
+  remediation: { source: string }[];
+}
+
+function run(bundle: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; report: Report } {
+  const reportFile = join(bundle, 'report.yaml');
+  const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--report', reportFile, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const report = yaml.load(readFileSync(reportFile, 'utf8')) as Report;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, report };
+}
+
+const INSIDE = [
+  'echo "hostname=$(hostname)"',
+  'echo "pid=$$"',
+  'echo "id=$(id -u):$(id -g):$(id -G)"',
+  'grep -E "^(CapEff|CapBnd|SigIgn|SigBlk|NoNewPrivs):" /proc/self/status | tr -d "\\t" | sed "s/:/=/"',
+  'ls -1 /proc/1/fd', // no redirection or pipe: the shell (PID 1) opens nothing while ls looks
+  'echo "stdout_flags=$(grep flags /proc/$$/fdinfo/1 | tr -d "\\t ")"',
+  'echo "devnull=$(ls -l /dev/null | cut -c1)"',
+  'grep -q " /proc proc " /proc/mounts && echo proc=mounted',
+  'touch /x 2>/dev/null; echo "root_ro=$?"',
+  'exit 7',
+].join('; ');
+
+function facts(stdout: string): Record<string, string> {
+  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
+  const before = readFileSync('/proc/self/mountinfo', 'utf8');
+  const bundle = makeBundle((s) => (s.process!.args = ['sh', '-c', INSIDE]));
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+
+  const raw = run(bundle);
+  t.equal(raw.status, 125, 'without --fix-config the terminal request fails the launch');
+  t.match(raw.report.launch.steps.at(-1), { name: 'terminal', status: 'failed', errno: 'ENOTTY', class: 'config' });
+  t.match(raw.stderr, /the container did not start \(exit status 125\)/);
+  t.ok(validate(raw.report), JSON.stringify(validate.errors));
+
+  const fixed = run(bundle, '--fix-config');
+  t.equal(fixed.status, 7, 'the container\'s exit status is droidcheck\'s');
+  t.ok(validate(fixed.report), JSON.stringify(validate.errors));
+  t.match(fixed.report.fixes.changes, [{ path: '.process.terminal', checkId: 'stdin.tty' }]);
+  t.ok(existsSync(join(bundle, 'config.fixed.json')), 'config.fixed.json written');
+  t.match(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')), { process: { terminal: true } }, 'config.json untouched');
+  const f = facts(fixed.stdout);
+  t.equal(f['hostname'], 'runc');
+  t.equal(f['pid'], '1', 'the workload is PID 1');
+  t.equal(f['id'], '0:0:0');
+  t.equal(f['CapEff'], '0000000020000420', 'effective capabilities are the bounding set of config.json');
+  t.equal(f['CapBnd'], '0000000020000420');
+  t.equal(f['SigIgn'], '0000000000000000', 'no ignored signals inherited from node');
+  t.equal(f['SigBlk'], '0000000000000000', 'empty signal mask');
+  t.equal(f['NoNewPrivs'], '1');
+  t.equal(fixed.stdout.split('\n').filter((l) => /^\d+$/.test(l)).join(' '), '0 1 2', `no descriptor of droidcheck beyond 0-2: ${fixed.stdout}`);
+  t.notMatch(f['stdout_flags'], /4\d{3}$/, 'stdout is blocking (no O_NONBLOCK)');
+  t.equal(f['devnull'], 'c');
+  t.equal(f['proc'], 'mounted');
+  t.not(f['root_ro'], '0', 'root.readonly makes / read-only');
+  t.match(fixed.report.launch.steps.map((s) => s.name).slice(0, 5), ['namespaces', 'mount namespace', 'rootfs', 'mount /proc', 'mount /dev']);
+  t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount left behind on the host');
+});
+
+t.test('embedded runtime: user, groups and a foreign binary', { skip }, async (t) => {
+  const bundle = makeBundle((s) => {
+    s.process!.terminal = false;
+    s.process!.user = { uid: 65534, gid: 65534, additionalGids: [3003] };
+    s.process!.args = ['sh', '-c', 'echo "id=$(id -u):$(id -g):$(id -G)"; grep CapEff /proc/self/status'];
+  });
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const r = run(bundle);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /id=65534:65534:65534 3003/);
+  t.match(r.stdout, /CapEff:\s+0000000000000000/, 'a non-root user has no effective capabilities');
+
+  const elf = Buffer.alloc(64);
+  elf.write('\x7fELF', 0, 'latin1');
+  elf[4] = 2;
+  elf[5] = 1;
+  elf.writeUInt16LE(2, 16);
+  elf.writeUInt16LE(183, 18);
+  writeFileSync(join(bundle, 'rootfs/bin/foreign'), elf, { mode: 0o755 });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.process.args = ['/bin/foreign'];
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  const foreign = run(bundle);
+  t.equal(foreign.status, 126, `could not execute: ${foreign.stderr}`);
+  const exec = foreign.report.launch.steps.find((s) => s.name === 'exec');
+  t.match(exec, { status: 'failed', errno: 'ENOEXEC', class: 'architecture', detail: /\/bin\/foreign is an ELF for aarch64; this host runs x86_64/ });
+  t.match(foreign.report.remediation[0], { source: 'step: exec' });
+});
+
+t.test('runc on the same bundle', { skip: skip || (!runc && 'needs runc (apt-get install runc)') }, async (t) => {
+  const bundle = makeBundle((s) => (s.process!.args = ['sh', '-c', 'echo "hostname=$(hostname)"; echo "pid=$$"; exit 3']));
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const raw = run(bundle, '--runtime', 'runc');
+  t.not(raw.status, 0, 'runc refuses terminal: true without a console');
+  t.equal(raw.report.launch.started, false);
+  t.equal(raw.report.runtime.name, 'runc');
+  const fixed = run(bundle, '--runtime', 'runc', '--fix-config', '--host-fixes');
+  t.equal(fixed.status, 3, fixed.stderr);
+  t.ok(validate(fixed.report), JSON.stringify(validate.errors));
+  t.match(facts(fixed.stdout), { hostname: 'runc', pid: '1' });
+  t.match(fixed.report.launch.steps.at(-1), { name: 'runc run', status: 'ok' });
+});
+
+t.test('--in-place keeps config.json.orig', { skip }, async (t) => {
+  const bundle = makeBundle((s) => (s.process!.args = ['true']));
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const r = run(bundle, '--fix-config', '--in-place');
+  t.equal(r.status, 0, r.stderr);
+  t.match(JSON.parse(readFileSync(join(bundle, 'config.json.orig'), 'utf8')), { process: { terminal: true } });
+  t.match(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')), { process: { terminal: false } });
+  t.equal(r.report.fixes.written, join(bundle, 'config.json'));
+});
+
+t.test('a bundle without config.json', async (t) => {
+  const r = spawnSync(process.execPath, [BIN, 'run', '/nonexistent-bundle'], { encoding: 'utf8' });
+  t.equal(r.status, 125);
+  t.match(r.stderr, /droidcheck: read \/nonexistent-bundle\/config\.json: ENOENT/);
+});
