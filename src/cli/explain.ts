@@ -47,7 +47,7 @@ export function renderExplanations(found: readonly Explanation[], c: ChalkInstan
     if (entry.hostFact !== undefined) lines.push(`   ${c.gray('host:')} ${entry.hostFact}`);
     entry.remediation.forEach((r, j) => {
       const label = j === 0 ? 'fix:' : 'or:';
-      lines.push(`   ${c.cyan(label)} ${r.text}`);
+      lines.push(`   ${c.cyan(label)} ${j === 0 ? r.text : r.text.replace(/^or\s+/i, '')}`);
       for (const item of r.items ?? []) lines.push(`        ${item}`);
     });
     const confirm = confirmCommand(entry);

@@ -383,3 +383,10 @@ t.test('usage errors: exit 2', async (t) => {
   t.equal(await explainCommand({ format: 'table' }, broken), 2, 'unreadable stdin');
   t.match(err, /reading stdin: EIO/);
 });
+
+t.test('alternatives read "or: ..." once', async (t) => {
+  const x = io();
+  await explainCommand({ message: 'mkdir /run/runc: read-only file system', format: 'table' }, x);
+  t.match(x.out(), /\n   or: \(root\) mount a tmpfs at \/run/);
+  t.notMatch(x.out(), /or: or /);
+});

@@ -1,0 +1,110 @@
+// A minimal ELF header reader: class, machine, and whether the binary needs a
+// program interpreter (dynamic loader). Used to check a busybox before it goes
+// into a bundle and to diagnose "exec format error".
+
+import { open } from 'node:fs/promises';
+
+export interface ElfInfo {
+  class: 32 | 64;
+  /** uname -m style name: x86_64, aarch64, arm, i386... or "unknown(N)". */
+  machine: string;
+  machineId: number;
+  /** No PT_INTERP program header: runs without a dynamic loader. */
+  static: boolean;
+}
+
+/** e_machine values (elf.h) for the architectures Android and Docker care about. */
+export const ELF_MACHINES: Readonly<Record<number, string>> = {
+  2: 'sparc',
+  3: 'i386',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390x',
+  40: 'arm',
+  43: 'sparc64',
+  62: 'x86_64',
+  183: 'aarch64',
+  243: 'riscv64',
+  258: 'loongarch64',
+};
+
+const PT_INTERP = 3;
+
+export class ElfError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** Reads the ELF header and program headers of `path`; throws ElfError naming the path. */
+export async function readElfInfo(path: string): Promise<ElfInfo> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ElfError(path, `cannot open: ${code ?? (error as Error).message}`, code);
+  }
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, 64, 0);
+    if (bytesRead < 52 || head.readUInt32BE(0) !== 0x7f454c46) throw new ElfError(path, 'not an ELF file', 'ENOEXEC');
+    const cls = head[4];
+    const data = head[5];
+    if (cls !== 1 && cls !== 2) throw new ElfError(path, `unknown ELF class ${cls}`, 'ENOEXEC');
+    if (data !== 1 && data !== 2) throw new ElfError(path, `unknown ELF byte order ${data}`, 'ENOEXEC');
+    if (cls === 2 && bytesRead < 64) throw new ElfError(path, 'truncated ELF header', 'ENOEXEC');
+    const le = data === 1;
+    const u16 = (b: Buffer, o: number): number => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u32 = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const u64 = (b: Buffer, o: number): number => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+    const machineId = u16(head, 18);
+    const phoff = cls === 2 ? u64(head, 32) : u32(head, 28);
+    const phentsize = u16(head, cls === 2 ? 54 : 42);
+    const phnum = u16(head, cls === 2 ? 56 : 44);
+    let isStatic = true;
+    if (phnum > 0) {
+      if (phentsize < 4 || phnum > 4096) throw new ElfError(path, 'bad program header table', 'ENOEXEC');
+      const table = Buffer.alloc(phentsize * phnum);
+      const { bytesRead: got } = await fh.read(table, 0, table.length, phoff);
+      if (got < table.length) throw new ElfError(path, 'truncated program header table', 'ENOEXEC');
+      for (let i = 0; i < phnum; i++) {
+        if (u32(table, i * phentsize) === PT_INTERP) {
+          isStatic = false;
+          break;
+        }
+      }
+    }
+    return { class: cls === 2 ? 64 : 32, machine: ELF_MACHINES[machineId] ?? `unknown(${machineId})`, machineId, static: isStatic };
+  } catch (error) {
+    if (error instanceof ElfError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ElfError(path, `cannot read: ${code ?? (error as Error).message}`, code);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Accepted --arch spellings (uname -m, Docker/Go, Debian) to the ELF machine name. */
+const ARCH_ALIASES: Readonly<Record<string, string>> = {
+  x86_64: 'x86_64', amd64: 'x86_64', x64: 'x86_64',
+  aarch64: 'aarch64', arm64: 'aarch64', armv8: 'aarch64', arm64v8: 'aarch64',
+  arm: 'arm', armv7: 'arm', armv7l: 'arm', armhf: 'arm', armel: 'arm', armv6: 'arm', armv6l: 'arm', arm32v7: 'arm',
+  i386: 'i386', i686: 'i386', '386': 'i386', x86: 'i386', ia32: 'i386',
+  riscv64: 'riscv64', ppc64le: 'ppc64', ppc64: 'ppc64', s390x: 's390x', mips: 'mips', mipsel: 'mips', loong64: 'loongarch64',
+};
+
+/** The ELF machine name for an architecture spelling, or null when unknown. */
+export function normalizeArch(arch: string): string | null {
+  return ARCH_ALIASES[arch.trim().toLowerCase()] ?? null;
+}
+
+/** Node's process.arch as an ELF machine name. */
+export function hostMachine(nodeArch: string = process.arch): string | null {
+  return normalizeArch(nodeArch);
+}
