@@ -12,6 +12,12 @@ export const EXIT_CODES = `Exit codes:
 
 class UsageError extends Error {}
 
+/** What follows "--" on the command line, as process.args. */
+function rest(args: object): { args: string[] } | null {
+  const tail = (args as { '--'?: unknown })['--'];
+  return Array.isArray(tail) && tail.length ? { args: tail.map(String) } : null;
+}
+
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -21,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const parser = yargs(argv)
     .scriptName('droidcheck')
+    .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> [options]\n\nCan Docker/OCI containers run on this Android device or old Linux kernel?')
     .command(
       'probe',
@@ -105,6 +112,48 @@ export async function main(argv: string[]): Promise<number> {
             execPath: process.execPath,
           },
         );
+      },
+    )
+    .command(
+      'explain [message..]',
+      'Explain a runc/docker/containerd/LXC error: the kernel option or host fact behind it, the fix, the check that confirms it',
+      (y) =>
+        y
+          .positional('message', { type: 'string', array: true, describe: 'The error text (quote it); read from stdin when omitted' })
+          .option('format', { choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
+          .example("$0 explain 'open /dev/ptmx: no such file or directory'", 'explain one message')
+          .example('runc run x 2>&1 | $0 explain', 'explain whatever runc printed')
+          .strict()
+          .epilogue('Exit codes:\n  0  at least one known cause found\n  1  no known cause (run droidcheck probe)\n  2  no message given or stdin unreadable'),
+      async (args) => {
+        const { explainCommand } = await import('./explain.js');
+        const words = (args.message ?? []).map(String);
+        code = await explainCommand({ ...(words.length ? { message: words.join(' ') } : {}), format: args.format });
+      },
+    )
+    .command(
+      'rootfs <dir>',
+      'Make a minimal OCI bundle in DIR around a static busybox (rootfs/ + config.json in the runc spec layout)',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', demandOption: true, normalize: true, describe: 'Bundle directory to create (must not hold a bundle yet)' })
+          .option('busybox', { type: 'string', demandOption: true, normalize: true, describe: 'A statically linked busybox for the target architecture' })
+          .option('arch', { type: 'string', describe: 'Expected architecture (aarch64/arm64, arm/armv7, x86_64/amd64, i386); error if the busybox differs' })
+          .option('terminal', { type: 'boolean', describe: 'process.terminal in config.json (default true, as runc spec)' })
+          .option('args', { type: 'string', array: true, describe: 'process.args (default: sh)' })
+          .example('$0 rootfs /data/local/tmp/bb --busybox ./busybox-armv7l --arch arm', 'a bundle for a 32-bit ARM phone')
+          .example(`$0 rootfs /tmp/demo --busybox /bin/busybox -- sh -c 'echo hello'`, 'the command after -- becomes process.args')
+          .strict()
+          .epilogue('Exit codes:\n  0  bundle created\n  2  bad busybox, architecture mismatch, or the directory already holds a bundle'),
+      async (args) => {
+        const { rootfsCommand } = await import('./rootfs.js');
+        code = await rootfsCommand({
+          dir: args.dir,
+          busybox: args.busybox,
+          ...(args.arch !== undefined ? { arch: args.arch } : {}),
+          ...(args.terminal !== undefined ? { terminal: args.terminal } : {}),
+          ...(rest(args) ?? (args.args !== undefined ? { args: args.args.map(String) } : {})),
+        });
       },
     )
     .demandCommand(1, 'Name a command: probe, run, explain or rootfs')
