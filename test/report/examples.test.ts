@@ -1,0 +1,26 @@
+// Every example report in reports/examples validates against its schema.
+
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import yaml from 'js-yaml';
+
+const DIR = fileURLToPath(new URL('../../../reports/', import.meta.url));
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+ajv.addSchema(JSON.parse(readFileSync(join(DIR, 'schema/report.v1.json'), 'utf8')) as object);
+const probe = ajv.getSchema('https://github.com/droidcheck/droidcheck/reports/schema/report.v1.json');
+const run = ajv.compile(JSON.parse(readFileSync(join(DIR, 'schema/run-report.v1.json'), 'utf8')) as object);
+
+const files = readdirSync(join(DIR, 'examples')).filter((f) => /\.(json|yaml)$/.test(f));
+t.ok(files.length >= 4, 'there are examples');
+for (const f of files) {
+  t.test(f, async (t) => {
+    const text = readFileSync(join(DIR, 'examples', f), 'utf8');
+    const doc = (f.endsWith('.json') ? JSON.parse(text) : yaml.load(text)) as { command: string; redacted: boolean };
+    const validate = doc.command === 'run' ? run : probe;
+    t.ok(validate?.(doc), JSON.stringify(validate?.errors));
+    t.equal(doc.redacted, true, 'examples are redacted');
+  });
+}
