@@ -3,7 +3,9 @@
 # scripts/android-vm.sh: Linux 6.1 from Debian's linux-source-6.1 tarball,
 # x86_64 tinyconfig + kernel-configs/android7-vm.fragment.
 #
-# Usage: scripts/android-kernel.sh [--force]
+# Usage: scripts/android-kernel.sh [--force | --cached-only]
+#   --force        rebuild even if a cached kernel exists
+#   --cached-only  print the cached bzImage path, or exit 3 if not built (never builds)
 # Env:
 #   DROIDCHECK_KERNEL_CACHE     cache dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-kernel)
 #   DROIDCHECK_KERNEL_TARBALL   kernel source tarball (default /usr/src/linux-source-6.1.tar.xz)
@@ -12,6 +14,9 @@
 #   DROIDCHECK_KERNEL_VERBOSE=1 stream make output to stderr instead of a log file
 # Progress goes to stderr; the last line on stdout is the bzImage path.
 set -euo pipefail
+# The whole script is one { } block so bash parses it before running it
+# (editing the file while it runs cannot break a running build).
+{
 
 # Bump when the build recipe (not the fragment) changes in a way that must
 # invalidate cached kernels.
@@ -24,6 +29,7 @@ fragment=${DROIDCHECK_KERNEL_FRAGMENT:-$repo/kernel-configs/android7-vm.fragment
 cache=${DROIDCHECK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-kernel}
 jobs=${DROIDCHECK_KERNEL_JOBS:-2}
 force=0
+cached_only=0
 
 log() { printf 'android-kernel: %s\n' "$*" >&2; }
 die() { printf 'android-kernel: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -31,7 +37,8 @@ die() { printf 'android-kernel: ERROR: %s\n' "$*" >&2; exit 1; }
 for arg in "$@"; do
   case $arg in
     --force) force=1 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --cached-only) cached_only=1 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $arg" ;;
   esac
 done
@@ -57,6 +64,11 @@ if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
   log "cached kernel $key ($src_id)"
   echo "$out/bzImage"
   exit 0
+fi
+
+if [ "$cached_only" = 1 ]; then
+  log "kernel $key is not built yet (run scripts/android-kernel.sh)"
+  exit 3
 fi
 
 mkdir -p "$cache"
@@ -139,3 +151,5 @@ printf 'source=%s\nfragment=%s\nbuilt=%s\nseconds=%s\n' "$src_id" "$fragment" "$
 mv "$out/bzImage.tmp" "$out/bzImage"
 log "built kernel $key in $(( $(date +%s) - start ))s"
 echo "$out/bzImage"
+exit
+}
