@@ -1,5 +1,8 @@
 // Helpers to run shell commands inside the Android-7-like QEMU VM
 // (scripts/android-vm.sh, kernel from scripts/android-kernel.sh).
+// Test infrastructure whose reachable paths depend on the host (root, qemu,
+// a built kernel), so it is kept out of tap's coverage check:
+/* c8 ignore start */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -156,3 +159,4 @@ export async function runBatchInVm(
   }
   return { steps: result, vm };
 }
+/* c8 ignore stop */
