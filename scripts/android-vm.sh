@@ -108,9 +108,11 @@ if [ ! -s "$base_cpio" ]; then
     mkdir -p "$b$(dirname "$lib")"
     cp -L "$lib" "$b$lib"
   done
-  (cd "$b" && mkcpio) >"$base_cpio.tmp"
-  mv "$base_cpio.tmp" "$base_cpio"
+  (cd "$b" && mkcpio) >"$base_cpio.tmp.$$"
+  mv "$base_cpio.tmp.$$" "$base_cpio"
   rm -rf "$b"
+  # drop base layers of older node/busybox builds
+  find "$cache" -maxdepth 1 -name 'base-*.cpio' ! -name "base-$base_key.cpio" -mmin +60 -delete 2>/dev/null || true
 fi
 
 # ---------------------------------------------------------------------------
