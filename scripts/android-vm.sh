@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Boot the Android-7-like test kernel (scripts/android-kernel.sh) under QEMU
+# (TCG, no KVM) with an initramfs laid out like an Android 7 device, run ONE
+# shell command inside as root in /data, print its output and exit with its
+# exit status.
+#
+# Usage: scripts/android-vm.sh [options] [--] COMMAND [ARGS...]
+#   COMMAND and ARGS are joined with spaces and run by busybox sh -c.
+# Options:
+#   --kernel FILE      bzImage to boot (default: scripts/android-kernel.sh, builds if needed)
+#   --repo DIR         droidcheck checkout copied to /droidcheck (default: this script's repo)
+#   --add SRC:DEST     copy a host file or dir to DEST inside the VM (repeatable)
+#   --no-config-gz     hide /proc/config.gz (an empty file is bind-mounted over it)
+#   --timeout SEC      kill QEMU after SEC seconds (default 180, env DROIDCHECK_VM_TIMEOUT)
+#   --console-log FILE keep the whole serial console output in FILE
+#   --all-node-modules copy all of node_modules, not only production dependencies
+# Env: DROIDCHECK_VM_CACHE (cache dir for the node+busybox layer, default
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-vm), DROIDCHECK_VM_KERNEL,
+#   DROIDCHECK_VM_MEM (MiB, default 1024), DROIDCHECK_VM_SMP (default 2),
+#   DROIDCHECK_VM_TIMEOUT, DROIDCHECK_VM_QEMU (default qemu-system-x86_64).
+# Exit status: the command's; 124 if the VM timed out; 125 if the VM ended
+# without reporting a status (crash, panic) or on a harness error.
+set -euo pipefail
+# The whole script is one { } block so bash parses it before running it
+# (editing the file while it runs cannot break a running build).
+{
+
+# Bump when the cached base layer's recipe changes.
+BASE_RECIPE_VERSION=1
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+kernel=${DROIDCHECK_VM_KERNEL:-}
+timeout_s=${DROIDCHECK_VM_TIMEOUT:-180}
+mem=${DROIDCHECK_VM_MEM:-1024}
+smp=${DROIDCHECK_VM_SMP:-2}
+qemu=${DROIDCHECK_VM_QEMU:-qemu-system-x86_64}
+cache=${DROIDCHECK_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-vm}
+no_config_gz=0
+all_node_modules=0
+console_log=""
+adds=()
+
+log() { printf 'android-vm: %s\n' "$*" >&2; }
+die() { printf 'android-vm: ERROR: %s\n' "$*" >&2; exit 125; }
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --kernel) kernel=$2; shift 2 ;;
+    --repo) repo=$(cd "$2" && pwd); shift 2 ;;
+    --add) adds+=("$2"); shift 2 ;;
+    --no-config-gz) no_config_gz=1; shift ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --console-log) console_log=$2; shift 2 ;;
+    --all-node-modules) all_node_modules=1; shift ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --) shift; break ;;
+    -*) die "unknown option: $1" ;;
+    *) break ;;
+  esac
+done
+[ $# -gt 0 ] || die "no command given (see --help)"
+cmd="$*"
+
+command -v "$qemu" >/dev/null || die "$qemu not found (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || die "busybox not found (apt-get install busybox-static)"
+node=$(command -v node || true)
+[ -n "$node" ] || die "node not found"
+node=$(readlink -f "$node")
+if [ -z "$kernel" ]; then
+  kernel=$("$here/android-kernel.sh" | tail -n1)
+fi
+[ -f "$kernel" ] || die "kernel $kernel not found"
+
+t0=$(date +%s.%N)
+work=$(mktemp -d "${TMPDIR:-/tmp}/droidcheck-vm.XXXXXX")
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+
+# newc cpio of the current directory, owned by root.
+mkcpio() { find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0; }
+
+# ---------------------------------------------------------------------------
+# Layer 1 (cached): directory skeleton, static busybox + applet links, node
+# and the shared libraries it needs. Keyed by the binaries' identities.
+# ---------------------------------------------------------------------------
+libs=$(ldd "$node" | awk '/=> \//{print $3} /^\t\//{print $1}')
+base_key=$( {
+  echo "recipe=$BASE_RECIPE_VERSION"
+  for f in "$busybox" "$node" $libs; do printf '%s %s\n' "$f" "$(stat -L -c '%s %Y' "$f")"; done
+} | sha256sum | cut -c1-16)
+base_cpio="$cache/base-$base_key.cpio"
+if [ ! -s "$base_cpio" ]; then
+  log "building base layer (busybox, node, libs) -> $base_cpio"
+  mkdir -p "$cache"
+  b="$work/base"
+  mkdir -p "$b"/{bin,proc,sys,dev,data,acct,system/bin,droidcheck,.vm}
+  cp "$busybox" "$b/bin/busybox"
+  for applet in $("$busybox" --list); do
+    [ -e "$b/bin/$applet" ] || ln -s busybox "$b/bin/$applet"
+  done
+  # Android's shell lives in /system/bin.
+  ln -s /bin/busybox "$b/system/bin/sh"
+  cp "$node" "$b/bin/node"
+  for lib in $libs; do
+    mkdir -p "$b$(dirname "$lib")"
+    cp -L "$lib" "$b$lib"
+  done
+  (cd "$b" && mkcpio) >"$base_cpio.tmp.$$"
+  mv "$base_cpio.tmp.$$" "$base_cpio"
+  rm -rf "$b"
+  # drop base layers of older node/busybox builds
+  find "$cache" -maxdepth 1 -name 'base-*.cpio' ! -name "base-$base_key.cpio" -mmin +60 -delete 2>/dev/null || true
+fi
+
+# ---------------------------------------------------------------------------
+# Layer 2 (per run): the droidcheck checkout at /droidcheck.
+# ---------------------------------------------------------------------------
+r="$work/repo"
+mkdir -p "$r/droidcheck"
+for d in bin dist kernel-configs reports package.json; do
+  [ -e "$repo/$d" ] || continue
+  tar -C "$repo" -h --exclude=.git --exclude=fixtures --exclude='*.map' -cf - "$d" | tar -C "$r/droidcheck" -xf -
+done
+[ -d "$repo/dist" ] || log "warning: $repo/dist does not exist (run npm run build first)"
+if [ -d "$repo/node_modules" ]; then
+  if [ "$all_node_modules" = 0 ] && [ -f "$repo/package-lock.json" ]; then
+    # Production dependencies only (the lockfile marks dev-only ones).
+    "$node" -e '
+      const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      for (const [k, v] of Object.entries(l.packages || {}))
+        if (k.startsWith("node_modules/") && !v.dev) console.log(k);
+    ' "$repo/package-lock.json" | while IFS= read -r p; do
+      [ -d "$repo/$p" ] || continue
+      mkdir -p "$r/droidcheck/$p"
+      tar -C "$repo/$p" -h --exclude=./node_modules -cf - . | tar -C "$r/droidcheck/$p" -xf -
+    done
+  else
+    tar -C "$repo" -h --exclude=.git -cf - node_modules | tar -C "$r/droidcheck" -xf -
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# Layer 3 (per run): /init, /system/build.prop, the command, --add files.
+# ---------------------------------------------------------------------------
+x="$work/run"
+mkdir -p "$x/.vm" "$x/system"
+cat >"$x/system/build.prop" <<'EOF'
+# droidcheck Android-7-like VM (not a real device)
+ro.build.id=NMF26Q
+ro.build.display.id=NMF26Q droidcheck-vm
+ro.build.version.release=7.1.1
+ro.build.version.sdk=25
+ro.build.version.security_patch=2017-01-05
+ro.build.type=user
+ro.build.tags=release-keys
+ro.product.model=Nexus 9 (VM)
+ro.product.brand=google
+ro.product.name=volantis
+ro.product.device=flounder
+ro.product.manufacturer=htc
+ro.product.cpu.abi=x86_64
+ro.product.cpu.abilist=x86_64,x86
+ro.hardware=droidcheck-vm
+EOF
+printf '%s\n' "$cmd" >"$x/.vm/cmd"
+printf 'NO_CONFIG_GZ=%s\n' "$no_config_gz" >"$x/.vm/flags"
+: >"$x/.vm/empty"
+cat >"$x/init" <<'EOF'
+#!/bin/busybox sh
+# droidcheck VM init: recreate an Android 7 mount layout, run /.vm/cmd, report.
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+export PATH=/bin:/system/bin
+. /.vm/flags
+fail() { echo "DROIDCHECK_VM_INIT_ERROR: $*"; echo "DROIDCHECK_VM_EXIT=125"; reboot -f; sleep 5; }
+mount -t proc proc /proc || fail "mount /proc"
+mount -t sysfs sysfs /sys || fail "mount /sys"
+mkdir -p /dev/pts && mount -t devpts -o mode=0620,ptmxmode=0666 devpts /dev/pts || fail "mount /dev/pts"
+# cgroup v1 where Android 7's init.rc puts it; devices/freezer/blkio stay unmounted.
+mkdir -p /dev/cpuctl /dev/cpuset /dev/memcg
+mount -t cgroup -o cpu none /dev/cpuctl || fail "mount cpuctl"
+mount -t cgroup -o cpuset,noprefix none /dev/cpuset || fail "mount cpuset"
+mount -t cgroup -o memory none /dev/memcg || fail "mount memcg"
+mount -t cgroup -o cpuacct none /acct || fail "mount acct"
+mkdir -p /dev/cpuctl/bg_non_interactive
+for g in foreground background system-background top-app; do
+  mkdir -p /dev/cpuset/$g
+  cat /dev/cpuset/cpus >/dev/cpuset/$g/cpus
+  cat /dev/cpuset/mems >/dev/cpuset/$g/mems
+done
+mount -t tmpfs -o nosuid,nodev,mode=0771 tmpfs /data || fail "mount /data"
+mkdir -p /data/local/tmp
+[ -d /.vm/data-seed ] && cp -a /.vm/data-seed/. /data/
+if [ "$NO_CONFIG_GZ" = 1 ]; then
+  mount -o bind /.vm/empty /proc/config.gz || fail "hide /proc/config.gz"
+fi
+hostname localhost
+mount -o remount,ro / || fail "remount / ro"
+stty -onlcr 2>/dev/null
+export HOME=/data ANDROID_ROOT=/system ANDROID_DATA=/data
+cd /data
+echo ""; echo "DROIDCHECK_VM_BEGIN"
+sh -c "$(cat /.vm/cmd)" </dev/null
+rc=$?
+echo ""
+echo "DROIDCHECK_VM_EXIT=$rc"
+sync
+reboot -f
+sleep 10
+EOF
+chmod 755 "$x/init"
+for spec in ${adds[@]+"${adds[@]}"}; do
+  src=${spec%%:*}; dest=${spec#*:}
+  [ "$src" != "$spec" ] && [ -n "$dest" ] || die "--add wants SRC:DEST, got $spec"
+  [ -e "$src" ] || die "--add source $src does not exist"
+  case $dest in /*) ;; *) die "--add destination must be absolute: $dest" ;; esac
+  # /data is a tmpfs mounted over the initramfs: files for it are seeded
+  # from /.vm/data-seed by /init after the mount.
+  case $dest in /data|/data/*) dest="/.vm/data-seed${dest#/data}" ;; esac
+  [ "$dest" = /.vm/data-seed ] && die "--add to /data itself is not supported; name a path below it"
+  mkdir -p "$x$(dirname "$dest")"
+  cp -a "$src" "$x$dest"
+done
+
+initrd="$work/initrd.cpio"
+{
+  cat "$base_cpio"
+  (cd "$r" && mkcpio)
+  (cd "$x" && mkcpio)
+} >"$initrd"
+t1=$(date +%s.%N)
+
+# ---------------------------------------------------------------------------
+# Boot. The serial console carries kernel noise, then BEGIN, the command's
+# output, then the EXIT sentinel; print only what is between them.
+# ---------------------------------------------------------------------------
+raw="$work/console.log"
+status="$work/status"
+set +e
+timeout -k 5 "$timeout_s" "$qemu" -nographic -no-reboot -m "$mem" -smp "$smp" -cpu max -nic none \
+  -kernel "$kernel" -initrd "$initrd" \
+  -append "console=ttyS0 panic=-1 quiet loglevel=1 oops=panic" </dev/null 2>"$work/qemu.err" \
+  | tee "$raw" | awk -v status="$status" '
+      /^DROIDCHECK_VM_EXIT=[0-9]+\r?$/ && begun {
+        sub(/\r$/, ""); split($0, a, "="); print a[2] > status; close(status); done = 1; next }
+      done { next }
+      begun {
+        # the command output ends with the blank line init prints before EXIT
+        if (held) print prev
+        prev = $0; held = 1; fflush(); next }
+      /DROIDCHECK_VM_BEGIN\r?$/ { begun = 1 }
+      END { if (held && prev != "") print prev }'
+qrc=${PIPESTATUS[0]}
+set -e
+t2=$(date +%s.%N)
+[ -n "$console_log" ] && cp "$raw" "$console_log"
+size_mib=$(( $(stat -c %s "$initrd") / 1048576 ))
+log "$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v m="$size_mib" 'BEGIN{printf "initramfs %.1fs (%d MiB), VM %.1fs", b-a, m, c-b}')"
+if [ -s "$status" ]; then
+  exit "$(cat "$status")"
+fi
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+  log "VM timed out after ${timeout_s}s; last console lines:"
+  tail -n 30 "$raw" >&2
+  exit 124
+fi
+log "VM ended (qemu exit $qrc) without reporting an exit status; last console lines:"
+tail -n 30 "$raw" >&2
+cat "$work/qemu.err" >&2
+exit 125
+exit
+}
