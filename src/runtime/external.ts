@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Host } from '../host/host.js';
 import { parseMountinfo } from '../probes/mountinfo.js';
+import { findToolset } from '../probes/live/tools.js';
 import type { OciSpec } from './spec.js';
 import type { StepOutcome } from './steps.js';
 
@@ -43,6 +44,25 @@ export function devicesFixNeeded(cgroups: string, mountinfo: string): boolean {
   const mounted = mounts.some((m) => m.fsType === 'cgroup' && m.superOptions.includes('devices'));
   const unified = mounts.some((m) => m.fsType === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup');
   return enabled && !mounted && !unified;
+}
+
+/** cpuset hierarchies mounted with noprefix (Android's /dev/cpuset): runc looks for cpuset.cpus and fails. */
+export function noprefixCpusets(mountinfo: string): string[] {
+  return parseMountinfo(mountinfo)
+    .filter((m) => m.fsType === 'cgroup' && m.superOptions.includes('cpuset') && m.superOptions.includes('noprefix'))
+    .map((m) => m.mountPoint);
+}
+
+/**
+ * A command line that runs argv in a private mount namespace without the
+ * noprefix cpuset mounts, so the runtime skips cpuset; the host keeps them.
+ */
+export async function withoutNoprefixCpuset(host: Host, argv: string[], mounts: string[]): Promise<string[] | null> {
+  const t = await findToolset(host);
+  if (!t?.unshare || mounts.length === 0) return null;
+  const [sh, ...shArgs] = t.sh;
+  const script = `${mounts.map((m) => `umount -l '${m.replace(/'/g, `'\\''`)}' || exit 125`).join('; ')}; exec "$@"`;
+  return [...t.unshare, '-m', sh as string, ...shArgs, '-c', script, 'sh', ...argv];
 }
 
 async function applyHostFixes(host: Host, steps: StepOutcome[]): Promise<HostChange[]> {
@@ -84,6 +104,9 @@ async function undoHostFixes(host: Host, changes: HostChange[]): Promise<{ op: s
   return out.reverse();
 }
 
+/** Lines a runtime (or the loader starting it) prints when it, not the workload, failed. */
+export const RUNTIME_ERROR = /error while loading shared libraries|^time="[^"]*" level=(error|fatal)|^ERRO|container_linux\.go|nsenter:|runc run failed|crun: |unable to start container process|exec failed/im;
+
 /* c8 ignore start - needs root and runc; covered by the integration tests */
 export async function launchExternal(
   spec: OciSpec,
@@ -102,15 +125,23 @@ export async function launchExternal(
   const tmpBundle = await scratch('droidcheck-bundle-');
   const state = await scratch('droidcheck-state-');
   const changes = opts.hostFixes ? await applyHostFixes(io.host, steps) : [];
+  const cpusets = opts.hostFixes ? noprefixCpusets((await io.host.readFile('/proc/self/mountinfo'))?.toString() ?? '') : [];
   // The runtime reads config.json from the bundle: give it the (fixed) config, rootfs by absolute path.
   const root = spec.root ? { ...spec.root, path: isAbsolute(spec.root.path) ? spec.root.path : resolve(bundle, spec.root.path) } : undefined;
   await writeFile(join(tmpBundle, 'config.json'), JSON.stringify({ ...spec, ...(root ? { root } : {}) }, null, 2));
   steps.push({ name: 'bundle', status: 'ok', detail: `config.json in ${tmpBundle}, state in ${state}` });
   const id = `droidcheck-${process.pid}`;
   const args = ['--root', state, 'run', '--bundle', tmpBundle, ...(opts.noPivot ? ['--no-pivot'] : []), id];
+  const wrapped = await withoutNoprefixCpuset(io.host, [binary, ...args], cpusets);
+  const argv = wrapped ?? [binary, ...args];
+  if (wrapped) {
+    steps.push({ name: 'host fixes', status: 'ok', detail: `${cpusets.join(', ')} (cpuset with noprefix) unmounted in the runtime's own mount namespace; the host keeps it` });
+  } else if (cpusets.length) {
+    steps.push({ name: 'host fixes', status: 'skipped', detail: `no unshare tool to hide the noprefix cpuset ${cpusets.join(', ')} from ${name}` });
+  }
   const stderr: Buffer[] = [];
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((done) => {
-    const child = spawn(binary, args, { stdio: ['inherit', 'inherit', 'pipe'] });
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['inherit', 'inherit', 'pipe'] });
     child.stderr?.on('data', (b: Buffer) => {
       stderr.push(b);
       io.stderr(b.toString());
@@ -130,7 +161,7 @@ export async function launchExternal(
   }
   const code = exit.code ?? 128;
   // runc reports its own failures on stderr and exits non-zero before the workload runs.
-  const runtimeFailed = code !== 0 && /^(time=|ERRO|error|container_linux|nsenter|exec failed|.*runc run failed)/im.test(text);
+  const runtimeFailed = code !== 0 && RUNTIME_ERROR.test(text);
   if (runtimeFailed) {
     const last = text.split('\n').filter(Boolean).at(-1) ?? '';
     const { explain } = await import('../explain/explain.js');

@@ -2,10 +2,10 @@
 // bin/busybox and its applet links, the usual top-level directories, passwd
 // and group, and DIR/config.json from the stock `runc spec` layout.
 
+import { defaultSpec } from './default-spec.js';
 import { execFile } from 'node:child_process';
-import { access, chmod, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ElfError, hostMachine, normalizeArch, readElfInfo } from './elf.js';
 import type { OciSpec } from './spec.js';
 
@@ -55,19 +55,9 @@ async function fsStep<T>(op: string, path: string, fn: () => Promise<T>): Promis
   }
 }
 
-/** The stock `runc spec` config.json (runc 1.1), kept as data in src/runtime/default-spec.json. */
+/** The stock `runc spec` config.json (runc 1.1). */
 export async function loadDefaultSpec(): Promise<OciSpec> {
-  const candidates = [new URL('./default-spec.json', import.meta.url), new URL('../../../src/runtime/default-spec.json', import.meta.url)];
-  for (const url of candidates) {
-    let text: string;
-    try {
-      text = await readFile(url, 'utf8');
-    } catch {
-      continue;
-    }
-    return JSON.parse(text) as OciSpec;
-  }
-  throw new BundleError(`default-spec.json not found next to ${fileURLToPath(import.meta.url)} or in src/runtime/`);
+  return defaultSpec();
 }
 
 /** Applet names from `busybox --list`, or null when it cannot run or says nothing. */
@@ -135,7 +125,7 @@ export async function makeBusyboxBundle(dir: string, opts: BusyboxBundleOptions)
   await fsStep('write', join(rootfs, 'etc', 'group'), () => writeFile(join(rootfs, 'etc', 'group'), GROUP, { mode: 0o644 }));
 
   const spec = await loadDefaultSpec();
-  if (!spec.process) throw new BundleError('default-spec.json has no process');
+  if (!spec.process) throw new BundleError('the default spec has no process');
   spec.process.args = opts.args && opts.args.length ? [...opts.args] : ['sh'];
   if (opts.terminal !== undefined) spec.process.terminal = opts.terminal;
   await fsStep('write', configPath, () => writeFile(configPath, JSON.stringify(spec, null, '\t') + '\n', { flag: 'wx' }));

@@ -100,3 +100,32 @@ t.test('steps and ELF names', async (t) => {
   t.equal(machineFromUname('i686'), 'i386');
   t.equal(machineFromUname('x86_64'), 'x86_64');
 });
+
+t.test('runtime failures are told from workload failures', async (t) => {
+  const { RUNTIME_ERROR } = await import('../../src/runtime/external.js');
+  for (const line of [
+    '/system/bin/runc: error while loading shared libraries: libseccomp.so.2: cannot open shared object file',
+    'time="2026-11-30T05:00:00Z" level=error msg="runc run failed: unable to start container process: error during container init"',
+    'nsenter: failed to unshare namespaces: Invalid argument',
+    'container_linux.go:380: starting container process caused: process_linux.go:545: container init caused',
+  ]) t.ok(RUNTIME_ERROR.test(line), line);
+  for (const line of ['sh: foo: not found', 'hello', 'time="x" level=warning msg="cgroup v1 is deprecated"']) t.notOk(RUNTIME_ERROR.test(line), line);
+});
+
+t.test('host fixes for runc: devices cgroup and the noprefix cpuset', async (t) => {
+  const { devicesFixNeeded, noprefixCpusets, withoutNoprefixCpuset } = await import('../../src/runtime/external.js');
+  const { FixtureHost } = await import('../helpers/fixture-host.js');
+  const android = readFileSync(new URL('../../../test/fixtures/hosts/android7-3.10/root/proc/self/mountinfo', import.meta.url), 'utf8');
+  t.same(noprefixCpusets(android), ['/dev/cpuset']);
+  t.same(noprefixCpusets(readFileSync(new URL('../../../test/fixtures/hosts/noconfig-5.10/root/proc/self/mountinfo', import.meta.url), 'utf8')), []);
+  const host = new FixtureHost('android7-3.10');
+  t.same(await withoutNoprefixCpuset(host, ['runc', 'run', 'x'], ['/dev/cpuset']), [
+    '/data/local/tmp/busybox', 'unshare', '-m', '/data/local/tmp/busybox', 'sh', '-c', "umount -l '/dev/cpuset' || exit 125; exec \"$@\"", 'sh', 'runc', 'run', 'x',
+  ]);
+  t.equal(await withoutNoprefixCpuset(host, ['runc'], []), null);
+  const noConfig = readFileSync(new URL('../../../test/fixtures/hosts/noconfig-5.10/root/proc/cgroups', import.meta.url), 'utf8');
+  const noConfigMounts = readFileSync(new URL('../../../test/fixtures/hosts/noconfig-5.10/root/proc/self/mountinfo', import.meta.url), 'utf8');
+  t.equal(devicesFixNeeded(noConfig, noConfigMounts), true, 'devices enabled, not mounted');
+  const debian = (f: string): string => readFileSync(new URL(`../../../test/fixtures/hosts/debian-6.18/root/proc/${f}`, import.meta.url), 'utf8');
+  t.equal(devicesFixNeeded(debian('cgroups'), debian('self/mountinfo')), false, 'already mounted');
+});
