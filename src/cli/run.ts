@@ -74,9 +74,26 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
     }
+    const flags = noPivot ? ['chroot'] : [];
+    // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) the same launch runs through busybox/util-linux.
+    let why = opts.noFfi ? '--no-ffi' : null;
+    if (!why) {
+      try {
+        (await import('../runtime/libc.js')).loadLibc();
+      } catch (error) {
+        why = `koffi does not load (${(error as Error).message.split('\n')[0] ?? ''})`;
+      }
+    }
+    if (why) {
+      const { launchWithTools } = await import('../runtime/tools-launch.js');
+      const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
+      const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
+      io.stderr(`droidcheck: ${note.detail}\n`);
+      return { started: r.started, exitCode: r.exitCode, steps: [note, ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
+    }
     const { launchEmbedded } = await import('../runtime/embedded.js');
     const r = await launchEmbedded(plan);
-    return { ...r, hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: noPivot ? ['chroot'] : [] } };
+    return { ...r, hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
   }
   const { launchExternal } = await import('../runtime/external.js');
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);

@@ -1,0 +1,179 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPlan, MS, type LaunchPlan } from '../../src/runtime/plan.js';
+import type { OciSpec } from '../../src/runtime/spec.js';
+import {
+  capList,
+  flagsToOptions,
+  mountOptions,
+  parseStepLines,
+  shQuote,
+  toolsLaunchScript,
+  unshareArgs,
+  withResolvedTargets,
+  type LaunchTools,
+} from '../../src/runtime/tools-launch.js';
+
+const stock = (): OciSpec => JSON.parse(readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8')) as OciSpec;
+const BB: LaunchTools = { name: '/bin/busybox', sh: ['/bin/busybox', 'sh'], unshare: ['/bin/busybox', 'unshare'], busybox: '/bin/busybox' };
+const NASTY = [`it's`, '$(touch /tmp/droidcheck-pwned)', '`id`', 'a b\tc', 'new\nline', '"quoted" \\ back', '*', '-n', ''];
+
+t.test('quoting survives a real shell', async (t) => {
+  for (const s of NASTY) {
+    const r = spawnSync('/bin/sh', ['-c', `printf %s ${shQuote(s)}`], { encoding: 'utf8' });
+    t.equal(r.stdout, s, JSON.stringify(s));
+  }
+});
+
+t.test('flags back to mount options; capabilities for setpriv; unshare options', async (t) => {
+  t.same(flagsToOptions(MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.STRICTATIME), ['ro', 'nosuid', 'nodev', 'noexec', 'strictatime']);
+  t.same(flagsToOptions(MS.BIND | MS.REC), []);
+  const plan = buildPlan(stock(), '/b');
+  const dev = plan.mounts.find((m) => m.destination === '/dev')!;
+  t.equal(mountOptions(dev), 'nosuid,strictatime,mode=755,size=65536k');
+  t.equal(capList(plan.caps!.bounding), '-all,+kill,+net_bind_service,+audit_write');
+  t.equal(capList('0'), '-all');
+  t.same(unshareArgs(plan), ['-p', '-n', '-i', '-u', '-m', '-f']);
+});
+
+t.test('the script for the stock runc spec', async (t) => {
+  const plan = buildPlan(stock(), '/bundle');
+  const s = toolsLaunchScript(plan, BB);
+  const syntax = spawnSync('/bin/sh', ['-n', '-c', s]);
+  t.equal(syntax.status, 0, `sh -n: ${syntax.stderr}`);
+  const lines = s.split('\n');
+  const has = (re: RegExp, what: string): void => void t.ok(lines.some((l) => re.test(l)), what);
+  has(/^run 'mount namespace' .* x mount --make-rprivate \/$/, 'mount namespace made private first');
+  has(/x mount --rbind '\/bundle\/rootfs' '\/bundle\/rootfs'$/, 'rootfs bound onto itself');
+  has(/x mount '-t' 'proc' 'proc' '\/bundle\/rootfs\/proc'$/, '/proc');
+  has(/x mount '-t' 'tmpfs' '-o' 'nosuid,strictatime,mode=755,size=65536k' 'tmpfs' '\/bundle\/rootfs\/dev'$/, '/dev with its options');
+  has(/x mount '-t' 'sysfs' '-o' 'ro,nosuid,nodev,noexec' 'sysfs'/, '/sys read-only');
+  has(/^step 'mount \/sys\/fs\/cgroup' skipped/, 'cgroup mounts skipped');
+  has(/x mknod -m 666 '\/bundle\/rootfs\/dev\/null' c 1 3/, 'device nodes');
+  has(/x ln -s pts\/ptmx '\/bundle\/rootfs\/dev\/ptmx'/, 'ptmx link');
+  has(/^exec 8< '\/bin'$/, 'the busybox directory kept on fd 8');
+  has(/x pivot_root \. \.$/, 'pivot_root . .');
+  has(/x umount -l \.$/, 'old root detached');
+  has(/x mount --bind \.\/dev\/null '\.\/proc\/kcore'/, 'masked file');
+  has(/x mount -o remount,bind,ro '\.\/proc\/sys'/, 'read-only path');
+  has(/x mount -o remount,bind,ro "\$ROOT"$/, 'read-only root');
+  has(/x hostname 'runc'$/, 'hostname');
+  has(/ulimit -H -n 1024 && ulimit -S -n 1024/, 'rlimit through ulimit');
+  has(/setpriv '--reuid' '0' '--regid' '0' '--clear-groups' '--inh-caps' '-all' '--bounding-set' '-all,\+kill,\+net_bind_service,\+audit_write' '--no-new-privs'/, 'util-linux setpriv when it can');
+  has(/nsenter -G 0 -S 0 --/, 'busybox nsenter otherwise');
+  has(/env -i 'PATH=\/usr\/local\/sbin:\/usr\/local\/bin:\/usr\/sbin:\/usr\/bin:\/sbin:\/bin' 'TERM=xterm'/, 'env -i with the config env');
+  t.match(s, /\nexec "\$@" \$\{P:\+"\$P"\} sh -c '[^]*' sh '\/' 'sh'\n$/, 'the final exec ends in the workload');
+  const order = ['namespaces', 'mount namespace', 'rootfs', 'mount /proc', 'devices', 'pivot_root', 'masked and read-only paths', 'read-only root', 'hostname', 'rlimits', 'user', 'capabilities', 'no_new_privs'];
+  const at = order.map((n) => s.indexOf(`step ${n.includes(' ') ? `'${n}'` : n} `));
+  t.notOk(at.includes(-1), `every step reported: ${at}`);
+  t.same([...at].sort((a, b) => a - b), at, 'in the order of the koffi path');
+
+  const chroot = toolsLaunchScript(buildPlan(stock(), '/bundle', { noPivot: true }), BB);
+  t.match(chroot, /x mount --move \. \//);
+  t.match(chroot, /set -- \$\{BB:\+"\$BB"\} chroot \./, 'the final exec goes through chroot');
+  t.notMatch(chroot, /x pivot_root/);
+  const noUts = stock();
+  noUts.linux!.namespaces = noUts.linux!.namespaces!.filter((n) => n.type !== 'uts' && n.type !== 'mount');
+  const s2 = toolsLaunchScript(buildPlan(noUts, '/bundle'), { ...BB, busybox: null });
+  t.notMatch(s2, /hostname/);
+  t.match(s2, /step 'mount namespace' skipped/);
+  t.notMatch(s2, /exec 8</, 'no fd 8 without a busybox');
+});
+
+/** Runs the script with a stub for every tool: records each call, needs no root. */
+function runWithStub(plan: LaunchPlan): { calls: string[][]; steps: ReturnType<typeof parseStepLines>; status: number | null; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-stub-'));
+  const log = join(dir, 'log');
+  const stub = join(dir, 'busybox-stub');
+  writeFileSync(stub, `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> ${shQuote(log)}\nprintf '\\036' >> ${shQuote(log)}\n`);
+  chmodSync(stub, 0o755);
+  mkdirSync(join(plan.rootfs, 'dev'), { recursive: true });
+  const script = toolsLaunchScript(plan, { name: stub, sh: ['/bin/sh'], unshare: [stub], busybox: stub });
+  const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  const fd3 = (r.output[3] as unknown as string | null) ?? '';
+  const calls = readFileSync(log, 'utf8').split('\x1e').filter(Boolean).map((c) => c.split('\x1f').slice(0, -1));
+  return { calls, steps: parseStepLines(fd3), status: r.status, dir };
+}
+
+t.test('nasty strings reach the tools intact (stub tools, no root)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), `droidcheck-it's $(x) `));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const spec = stock();
+  spec.root!.path = join(dir, 'root fs');
+  spec.process!.args = ['/bin/prog', ...NASTY];
+  spec.process!.env = ['A=it\'s $(x)', 'B=two\nlines'];
+  spec.process!.cwd = "/it's here";
+  spec.hostname = 'h$(x)';
+  spec.mounts!.push({ destination: "/mnt/it's", type: 'bind', source: "/tmp/it's", options: ['rbind', 'ro'] });
+  const plan = buildPlan(spec, dir);
+  const r = runWithStub(plan);
+  t.teardown(() => rmSync(r.dir, { recursive: true, force: true }));
+  t.equal(r.status, 0, 'the stubbed chain ends in an exec of the stub');
+  const last = r.calls.at(-1)!;
+  t.same(last.slice(0, 3), ['env', '-i', "A=it's $(x)"], `final exec: ${JSON.stringify(last)}`);
+  t.equal(last[3], 'B=two\nlines');
+  const sh = last.indexOf('sh');
+  t.same(last.slice(sh + 3), ['sh', "/it's here", '/bin/prog', ...NASTY], 'cwd and args as given');
+  t.ok(r.calls.some((c) => c.join(' ') === 'hostname h$(x)'), 'hostname');
+  t.ok(r.calls.some((c) => c[0] === 'mount' && c[1] === '--rbind' && c[2] === "/tmp/it's" && c[3] === join(dir, "root fs/mnt/it's")), 'bind mount');
+  t.ok(r.calls.some((c) => c.join(' ') === `mount -o remount,bind,ro ${join(dir, "root fs/mnt/it's")}`), 'read-only remount of the bind mount');
+  t.ok(r.calls.some((c) => c.join(' ') === 'pivot_root . .'));
+  t.match(r.steps.map((s) => `${s.name}:${s.status}`), ['namespaces:ok', 'mount namespace:ok', 'rootfs:ok']);
+  t.match(r.steps.find((s) => s.name === 'capabilities'), { status: 'skipped', detail: /cannot drop the bounding set to 0x20000420/ });
+  t.notOk(r.steps.some((s) => s.status === 'failed'), JSON.stringify(r.steps.filter((s) => s.status === 'failed')));
+});
+
+t.test('a failing tool stops the launch with its message', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-fail-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stub = join(dir, 'busybox-fail');
+  writeFileSync(stub, `#!/bin/sh\nif [ "$1" = mount ] && [ "$2" = -t ] && [ "$3" = mqueue ]; then echo "mount: mounting mqueue on x failed: No such device" >&2; exit 1; fi\nexit 0\n`);
+  chmodSync(stub, 0o755);
+  const plan = buildPlan(stock(), dir);
+  const script = toolsLaunchScript(plan, { name: stub, sh: ['/bin/sh'], unshare: [stub], busybox: stub });
+  const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  t.equal(r.status, 125);
+  const steps = parseStepLines((r.output[3] as unknown as string | null) ?? '');
+  t.match(steps.at(-1), { name: 'mount /dev/mqueue', status: 'failed', errno: 'ENODEV', class: 'kernel-feature', op: /^mount -t mqueue mqueue on \/dev\/mqueue/ });
+});
+
+t.test('the step-line parser', async (t) => {
+  const steps = parseStepLines(
+    [
+      'STEP\tnamespaces\tok\t\tpid, mount',
+      'noise before is ignored? no: it continues the previous message',
+      'STEP\tmount /dev/mqueue\tfailed\tmount -t mqueue mqueue on /dev/mqueue\tmount: mounting mqueue failed: No such device',
+      'STEP\tpivot_root\tfailed\tpivot_root /r\tpivot_root: Invalid argument',
+      'STEP\tmasked paths\tfailed\tmask /proc/kcore\tmount: permission denied',
+      'STEP\tcapabilities\tskipped\t\tno tool',
+      'STEP\tx\tfailed\t\tfirst line',
+      'second\tline',
+      '',
+    ].join('\n'),
+  );
+  t.same(steps[0], { name: 'namespaces', status: 'ok', detail: 'pid, mount noise before is ignored? no: it continues the previous message' });
+  t.same(steps[1], { name: 'mount /dev/mqueue', status: 'failed', op: 'mount -t mqueue mqueue on /dev/mqueue', errno: 'ENODEV', detail: 'mount: mounting mqueue failed: No such device', class: 'kernel-feature' });
+  t.match(steps[2], { errno: 'EINVAL', class: 'host-layout' });
+  t.match(steps[3], { errno: 'EACCES', class: 'permission' });
+  t.same(steps[4], { name: 'capabilities', status: 'skipped', detail: 'no tool' });
+  t.same(steps[5], { name: 'x', status: 'failed', errno: 'UNKNOWN', detail: 'first line second\tline', class: 'internal' });
+  t.same(parseStepLines(''), []);
+});
+
+t.test('mount targets are resolved inside the rootfs', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-resolve-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'rootfs/real'), { recursive: true });
+  symlinkSync('/real', join(dir, 'rootfs/abs'));
+  symlinkSync('../../../..', join(dir, 'rootfs/up'));
+  const spec = stock();
+  spec.mounts = [
+    { destination: '/abs/x', type: 'tmpfs', source: 'tmpfs' },
+    { destination: '/up/etc', type: 'tmpfs', source: 'tmpfs' },
+  ];
+  const plan = withResolvedTargets(buildPlan(spec, dir));
+  t.same(plan.mounts.map((m) => m.target), [join(dir, 'rootfs/real/x'), join(dir, 'rootfs/etc')], 'symlinks cannot lead out of the rootfs');
+});
