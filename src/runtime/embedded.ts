@@ -8,14 +8,13 @@
 // After a launch this process sits in the container's namespaces, and its PID
 // namespace is dead once the workload exits: it must not spawn anything else.
 
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { machine } from 'node:os';
 import { errnoName, loadLibc } from './libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { machineFromUname } from './elf-machine.js';
+import { exitStatus, supervise } from './supervise.js';
 
 export interface LaunchResult {
   /** The workload's exit status; 125 when the launch itself failed, 128+n for a signal. */
@@ -67,45 +66,21 @@ export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
     });
   }
   steps.push({ name: 'namespaces', status: 'ok', detail: names });
-  const child = spawn(process.execPath, [INIT], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-    env: { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()) },
-  });
-  const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
-  let started = false;
-  const status = child.stdio[3];
-  const reading = new Promise<void>((resolve) => {
-    if (!status) return resolve();
-    const lines = createInterface({ input: status as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      try {
-        steps.push(JSON.parse(line) as StepOutcome);
-      } catch {
-        steps.push({ name: 'init', status: 'failed', detail: `unreadable step report: ${line}`, class: 'internal' });
-      }
-    });
-    lines.on('close', () => resolve());
-  });
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  await reading;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, forward);
-  if (exit.error) return fail({ name: 'spawn init', status: 'failed', op: `spawn ${process.execPath}`, errno: (exit.error as NodeJS.ErrnoException).code ?? 'EIO', class: 'internal' });
+  const exit = await supervise(process.execPath, [INIT], { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()) });
+  for (const line of exit.lines) {
+    try {
+      steps.push(JSON.parse(line) as StepOutcome);
+    } catch {
+      steps.push({ name: 'init', status: 'failed', detail: `unreadable step report: ${line}`, class: 'internal' });
+    }
+  }
+  if (exit.error) return fail({ name: 'spawn init', status: 'failed', op: `spawn ${process.execPath}`, errno: exit.error.code ?? 'EIO', class: 'internal' });
   const failed = steps.some((s) => s.status === 'failed');
-  started = !failed;
+  const started = !failed;
   if (started) steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1` });
-  const code = exit.signal ? 128 + (signalNumber(exit.signal) ?? 0) : (exit.code ?? 125);
+  const code = exitStatus(exit, 125);
   // Like docker: 126/127 when the workload could not be exec'd, 125 when the launch failed before.
   const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
   return { exitCode: started || execFailed ? code : 125, started, steps };
 }
 /* c8 ignore stop */
-
-function signalNumber(sig: NodeJS.Signals): number | undefined {
-  return (
-    { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 } as Record<string, number>
-  )[sig];
-}

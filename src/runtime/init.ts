@@ -8,12 +8,13 @@
 // Only synchronous fs calls are used: they run on this (main) thread, which
 // is the one that chroots; libuv's pool threads would still see the host.
 
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoName, loadLibc, type Libc } from './libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { elfMachineName } from './elf-machine.js';
+import { resolveInRootfs } from './rootfs-path.js';
 
 /* c8 ignore start - runs only as the container's init, driven by the root integration tests */
 const STATUS_FD = 3;
@@ -36,35 +37,6 @@ class Init {
     const errno = errnoName(this.c.errno());
     report({ name, status: 'failed', op, ...(path ? { path } : {}), errno, class: classify(op, errno) });
     throw new StepFailed(op);
-  }
-
-  /** Resolves a container path inside the rootfs, following symlinks without leaving it. */
-  resolveInRoot(path: string): string {
-    const root = this.plan.rootfs;
-    let parts = path.split('/').filter(Boolean);
-    let current = root;
-    for (let hops = 0; parts.length; ) {
-      const part = parts.shift() as string;
-      if (part === '..') {
-        current = current === root ? root : dirname(current);
-        continue;
-      }
-      const next = join(current, part);
-      let link: string | null = null;
-      try {
-        if (lstatSync(next).isSymbolicLink()) link = readlinkSync(next);
-      } catch {
-        link = null;
-      }
-      if (link === null) {
-        current = next;
-        continue;
-      }
-      if (++hops > 40) throw new Error(`too many symbolic links in ${path}`);
-      parts = [...link.split('/').filter(Boolean), ...parts];
-      if (link.startsWith('/')) current = root;
-    }
-    return current;
   }
 
   makeTarget(m: PlannedMount, target: string): void {
@@ -91,7 +63,7 @@ class Init {
     report({ name: 'rootfs', status: 'ok', path: rootfs });
     for (const m of this.plan.mounts) {
       const name = `mount ${m.destination}`;
-      const target = this.resolveInRoot(m.destination);
+      const target = resolveInRootfs(this.plan.rootfs, m.destination);
       if (m.type === 'cgroup' || m.type === 'cgroup2') {
         report({ name, status: 'skipped', detail: 'the embedded runtime does not set up cgroups' });
         continue;

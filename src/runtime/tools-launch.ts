@@ -14,10 +14,10 @@
 // directory open on fd 8 and runs it as /proc/self/fd/8/<busybox name> (the
 // name must begin with "busybox" so that applets chain through each other).
 
-import { spawn } from 'node:child_process';
-import { closeSync, lstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { resolveInRootfs } from './rootfs-path.js';
+import { exitStatus, supervise } from './supervise.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { machine } from 'node:os';
 import type { Host } from '../host/host.js';
 import { errnoFromMessage, findToolset } from '../probes/live/tools.js';
@@ -345,33 +345,6 @@ export function parseStepLines(text: string): StepOutcome[] {
   return steps;
 }
 
-/** Resolves a container path inside the rootfs on the host, following symlinks without leaving it. */
-export function resolveInRootfs(rootfs: string, path: string): string {
-  let parts = path.split('/').filter(Boolean);
-  let current = rootfs;
-  for (let hops = 0; parts.length; ) {
-    const part = parts.shift() as string;
-    if (part === '..') {
-      current = current === rootfs ? rootfs : dirname(current);
-      continue;
-    }
-    const next = join(current, part);
-    let link: string | null = null;
-    try {
-      if (lstatSync(next).isSymbolicLink()) link = readlinkSync(next);
-    } catch {
-      link = null;
-    }
-    if (link === null) {
-      current = next;
-      continue;
-    }
-    if (++hops > 40) return next;
-    parts = [...link.split('/').filter(Boolean), ...parts];
-    if (link.startsWith('/')) current = rootfs;
-  }
-  return current;
-}
 
 /** The plan with every mount target resolved in the rootfs as it is now (no symlink may lead out of it). */
 export function withResolvedTargets(plan: LaunchPlan): LaunchPlan {
@@ -439,24 +412,9 @@ export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busy
   const script = toolsLaunchScript(withResolvedTargets(plan), t);
   const [sh, ...shArgs] = t.sh as [string, ...string[]];
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
-  const child = spawn(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, '-c', script], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: {} });
-  const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
-  let text = '';
-  const reading = new Promise<void>((resolve) => {
-    const status = child.stdio[3];
-    if (!status) return resolve();
-    const lines = createInterface({ input: status as NodeJS.ReadableStream });
-    lines.on('line', (line) => (text += `${line}\n`));
-    lines.on('close', () => resolve());
-  });
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
-  await reading;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, forward);
-  if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: (exit.error as NodeJS.ErrnoException).code ?? 'EIO', class: 'internal' });
+  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, '-c', script], {});
+  const text = exit.lines.map((l) => `${l}\n`).join('');
+  if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: exit.error.code ?? 'EIO', class: 'internal' });
   const reported = parseStepLines(text);
   if (reported.length === 0) {
     // unshare itself failed: ask it again, capturing its message.
@@ -481,7 +439,7 @@ export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busy
   steps.push(...reported);
   const failed = steps.some((s) => s.status === 'failed');
   const reachedExec = steps.some((s) => s.name === 'reset process');
-  const code = exit.signal ? 128 + (SIGNALS[exit.signal] ?? 0) : (exit.code ?? 125);
+  const code = exitStatus(exit, 125);
   if (!failed && !reachedExec) {
     return { exitCode: 125, started: false, steps: [...steps, { name: 'exec', status: 'failed', op: 'the exec chain (setpriv, env, sh)', errno: 'UNKNOWN', detail: `it stopped with status ${code} before the workload: see the messages above`, class: 'internal' }], tool: t.name };
   }
@@ -503,4 +461,3 @@ export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busy
 }
 /* c8 ignore stop */
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };

@@ -129,3 +129,21 @@ t.test('host fixes for runc: devices cgroup and the noprefix cpuset', async (t) 
   const debian = (f: string): string => readFileSync(new URL(`../../../test/fixtures/hosts/debian-6.18/root/proc/${f}`, import.meta.url), 'utf8');
   t.equal(devicesFixNeeded(debian('cgroups'), debian('self/mountinfo')), false, 'already mounted');
 });
+
+t.test('exit status and paths inside the rootfs', async (t) => {
+  const { exitStatus } = await import('../../src/runtime/supervise.js');
+  const { resolveInRootfs } = await import('../../src/runtime/rootfs-path.js');
+  t.equal(exitStatus({ code: 3, signal: null }, 125), 3);
+  t.equal(exitStatus({ code: null, signal: 'SIGKILL' }, 125), 137);
+  t.equal(exitStatus({ code: null, signal: null }, 125), 125);
+  const { mkdtempSync, mkdirSync, symlinkSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(`${tmpdir()}/droidcheck-test-root-`);
+  mkdirSync(`${root}/run`);
+  symlinkSync('/run', `${root}/var-run`);
+  symlinkSync('../../../../etc', `${root}/up`);
+  symlinkSync('loop', `${root}/loop`);
+  t.equal(resolveInRootfs(root, '/var-run/x'), `${root}/run/x`, 'absolute links restart at the rootfs');
+  t.equal(resolveInRootfs(root, '/up/passwd'), `${root}/etc/passwd`, '.. stops at the rootfs');
+  t.equal(resolveInRootfs(root, '/loop'), `${root}/loop`, 'a link loop ends');
+});
