@@ -23,8 +23,6 @@ function kindOf(s: import('node:fs').Stats): FileKind {
 /** Directories tried for scratch space: Android has no /tmp and a read-only /. */
 const SCRATCH_PARENTS = [process.env['TMPDIR'], '/tmp', '/data/local/tmp', '/dev/shm', '/dev'];
 
-const LIBC_NAMES = ['libc.so.6', 'libc.so', 'libc.musl-x86_64.so.1', 'libc.musl-aarch64.so.1'];
-
 export class NodeHost implements Host {
   async readFile(path: string): Promise<Buffer | null> {
     try {
@@ -118,7 +116,7 @@ export class NodeHost implements Host {
   ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(new URL('../probes/live/ffi-worker.js', import.meta.url), {
-        workerData: { ...input, libc: LIBC_NAMES },
+        workerData: input,
         stdout: false,
         stderr: false,
       });

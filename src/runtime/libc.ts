@@ -1,4 +1,4 @@
-// The C library calls the embedded runtime needs, through koffi. Every call
+// The C library calls droidcheck needs (live probes and the embedded runtime), through koffi. Every call
 // returns the raw result; `errno()` reads errno right after it. Loading fails
 // with a clear message where koffi has no module (Android 7/8, 32-bit ARM).
 
@@ -11,6 +11,10 @@ export const errnoName = (no: number): string => ERRNO_NAMES.get(no) ?? `errno $
 
 export interface Libc {
   errno(): number;
+  /** syscall(2) with koffi's variadic convention: a type string before each argument. */
+  syscall(nr: number, ...args: unknown[]): number;
+  close(fd: number): number;
+  socket(domain: number, type: number, proto: number): number;
   unshare(flags: number): number;
   mount(src: string | null, target: string, type: string | null, flags: number, data: string | null): number;
   umount2(target: string, flags: number): number;
@@ -76,6 +80,9 @@ export function loadLibc(arch: string = process.arch): Libc {
   const L = 'long';
   cached = {
     errno: () => koffi.errno(),
+    syscall: (n, ...args) => syscall(n, ...args),
+    close: lib.func('int close(int)'),
+    socket: lib.func('int socket(int, int, int)'),
     unshare: lib.func('int unshare(int)'),
     mount: lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)'),
     umount2: lib.func('int umount2(const char *, int)'),

@@ -9,8 +9,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync, statSync } from 'node:fs';
-import { constants } from 'node:os';
-import { createRequire } from 'node:module';
+import { errnoName, loadLibc, type Libc } from '../../runtime/libc.js';
 import { emptyLive, SYSCALL_NAMES, type Attempt, type LiveResults, type NsName, type SyscallName } from './types.js';
 import { syscallTable, type SyscallTable } from './syscall-numbers.js';
 
@@ -18,7 +17,6 @@ export interface WorkerInput {
   scratch: string;
   arch: string;
   isRoot: boolean;
-  libc: readonly string[];
 }
 
 const CLONE: Record<Exclude<NsName, 'user'>, number> = {
@@ -41,52 +39,7 @@ const MS_REC = 0x4000;
 const MS_PRIVATE = 0x40000;
 const AT_FDCWD = -100;
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, no]) => [no, name]));
-export function errnoName(no: number): string {
-  return ERRNO_NAMES.get(no) ?? `errno ${no}`;
-}
-
 /* c8 ignore start - only the worker thread runs this, covered by the root integration tests */
-interface Libc {
-  errno(): number;
-  syscall(nr: number, ...args: unknown[]): number;
-  unshare(flags: number): number;
-  mount(src: string | null, target: string, type: string | null, flags: number, data: string | null): number;
-  chroot(path: string): number;
-  close(fd: number): number;
-  socket(domain: number, type: number, proto: number): number;
-}
-
-function loadLibc(names: readonly string[]): Libc {
-  const require = createRequire(import.meta.url);
-  // koffi is CommonJS and optional; its types are not needed for six calls.
-  const koffi = require('koffi') as {
-    load(name: string): { func(decl: string): (...args: unknown[]) => number };
-    errno(): number;
-  };
-  let lib: ReturnType<typeof koffi.load> | undefined;
-  const failures: string[] = [];
-  for (const name of names) {
-    try {
-      lib = koffi.load(name);
-      break;
-    } catch (error) {
-      failures.push(`${name}: ${(error as Error).message}`);
-    }
-  }
-  if (!lib) throw new Error(`load libc: ${failures.join('; ')}`);
-  const syscall = lib.func('long syscall(long, ...)');
-  return {
-    errno: () => koffi.errno(),
-    syscall: (nr, ...args) => syscall(nr, ...args),
-    unshare: lib.func('int unshare(int)'),
-    mount: lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)'),
-    chroot: lib.func('int chroot(const char *)'),
-    close: lib.func('int close(int)'),
-    socket: lib.func('int socket(int, int, int)'),
-  };
-}
-
 class Prober {
   constructor(
     private readonly c: Libc,
@@ -188,7 +141,7 @@ function run(input: WorkerInput): LiveResults {
   const out = emptyLive('ffi');
   const nr = syscallTable(input.arch);
   if (!nr) throw new Error(`no system call table for architecture ${input.arch}`);
-  const c = loadLibc(input.libc);
+  const c = loadLibc(input.arch);
   const p = new Prober(c, nr);
   for (const name of SYSCALL_NAMES) out.syscalls[name] = p.syscall(name);
   out.syscallSource = 'live';
