@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const SCHEMA_DIR = fileURLToPath(new URL('../../../reports/schema/', import.meta.url));
@@ -41,22 +42,6 @@ function run(bundle: string, name: string, ...args: string[]): { status: number 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, report, ms };
 }
 
-const INSIDE = [
-  'echo "hostname=$(hostname)"',
-  'echo "pid=$$"',
-  'echo "id=$(id -u):$(id -g):$(id -G)"',
-  'grep -E "^(CapEff|CapBnd|SigIgn|SigBlk|NoNewPrivs):" /proc/self/status | tr -d "\\t" | sed "s/:/=/"',
-  'ls -1 /proc/1/fd',
-  'echo "stdout_flags=$(grep flags /proc/$$/fdinfo/1 | tr -d "\\t ")"',
-  'echo "devnull=$(ls -l /dev/null | cut -c1)"',
-  'grep -q " /proc proc " /proc/mounts && echo proc=mounted',
-  'touch /x 2>/dev/null; echo "root_ro=$?"',
-  'exit 7',
-].join('; ');
-
-function facts(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 const statuses = (steps: Step[]): Record<string, string> => Object.fromEntries(steps.filter((s) => s.name !== 'tools').map((s) => [s.name, s.status]));
 
@@ -91,7 +76,7 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
   t.equal(f['SigIgn'], '0000000000000000', 'no ignored signals inherited');
   t.equal(f['SigBlk'], '0000000000000000', 'empty signal mask');
   t.equal(f['NoNewPrivs'], '1');
-  t.equal(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).join(' '), '0 1 2', `no descriptor beyond 0-2: ${r.stdout}`);
+  t.equal(pid1Fds(r.stdout), '0 1 2', `no descriptor beyond 0-2: ${r.stdout}`);
   t.notMatch(f['stdout_flags'], /4\d{3}$/, 'stdout is blocking (no O_NONBLOCK)');
   t.equal(f['devnull'], 'c');
   t.equal(f['proc'], 'mounted');

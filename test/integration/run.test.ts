@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const SCHEMA_DIR = fileURLToPath(new URL('../../../reports/schema/', import.meta.url));
@@ -34,22 +35,6 @@ function run(bundle: string, ...args: string[]): { status: number | null; stdout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, report };
 }
 
-const INSIDE = [
-  'echo "hostname=$(hostname)"',
-  'echo "pid=$$"',
-  'echo "id=$(id -u):$(id -g):$(id -G)"',
-  'grep -E "^(CapEff|CapBnd|SigIgn|SigBlk|NoNewPrivs):" /proc/self/status | tr -d "\\t" | sed "s/:/=/"',
-  'ls -1 /proc/1/fd', // no redirection or pipe: the shell (PID 1) opens nothing while ls looks
-  'echo "stdout_flags=$(grep flags /proc/$$/fdinfo/1 | tr -d "\\t ")"',
-  'echo "devnull=$(ls -l /dev/null | cut -c1)"',
-  'grep -q " /proc proc " /proc/mounts && echo proc=mounted',
-  'touch /x 2>/dev/null; echo "root_ro=$?"',
-  'exit 7',
-].join('; ');
-
-function facts(stdout: string): Record<string, string> {
-  return Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
   const before = readFileSync('/proc/self/mountinfo', 'utf8');
@@ -77,7 +62,7 @@ t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
   t.equal(f['SigIgn'], '0000000000000000', 'no ignored signals inherited from node');
   t.equal(f['SigBlk'], '0000000000000000', 'empty signal mask');
   t.equal(f['NoNewPrivs'], '1');
-  t.equal(fixed.stdout.split('\n').filter((l) => /^\d+$/.test(l)).join(' '), '0 1 2', `no descriptor of droidcheck beyond 0-2: ${fixed.stdout}`);
+  t.equal(pid1Fds(fixed.stdout), '0 1 2', `no descriptor of droidcheck beyond 0-2: ${fixed.stdout}`);
   t.notMatch(f['stdout_flags'], /4\d{3}$/, 'stdout is blocking (no O_NONBLOCK)');
   t.equal(f['devnull'], 'c');
   t.equal(f['proc'], 'mounted');
