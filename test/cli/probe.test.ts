@@ -2,7 +2,7 @@
 
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { mkdtempSync, readFileSync as read } from 'node:fs';
+import { mkdtempSync, readFileSync as read, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -132,6 +132,7 @@ t.test('--check runs only the named checks; --list-checks lists every check', as
 
 t.test('--output writes the file and says so on stderr', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'droidcheck-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const io = fixtureIo('android10-4.14');
   await probeCommand({ ...base, format: 'yaml', output: join(dir, 'r.yaml') }, io);
   t.equal(io.out(), '');

@@ -3,8 +3,7 @@
 // post-3.10 system calls and the IPC namespace are reported missing.
 
 import t from 'tap';
-import { readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NodeHost } from '../../src/host/node-host.js';
@@ -21,11 +20,11 @@ async function probe(noFfi: boolean) {
   return { facts, outcomes: runChecks(ALL_CHECKS, facts) };
 }
 
-const scratchDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('droidcheck-') && !n.startsWith('droidcheck-test'));
+/** The scratch directory a probe mounted on, from its live results ("mount tmpfs on DIR"). */
+const scratchOf = (op: string | undefined): string | undefined => /^mount tmpfs on (\S+)$/.exec(op ?? '')?.[1];
 
 t.test('live probes on this host', { skip: isRoot ? false : 'needs root: the live namespace and mount tests unshare and mount' }, async (t) => {
   const before = readFileSync('/proc/self/mountinfo', 'utf8');
-  const dirsBefore = scratchDirs();
   const ffi = await probe(false);
   const tools = await probe(true);
   t.equal(ffi.facts.live?.path, 'ffi', 'koffi loads here');
@@ -37,7 +36,11 @@ t.test('live probes on this host', { skip: isRoot ? false : 'needs root: the liv
     t.equal(tools.outcomes[i]?.status, o.status, `${o.id}: FFI and tools paths agree (${o.status})`);
   }
   t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount of the probe is left in the host namespace');
-  t.same(scratchDirs(), dirsBefore, 'scratch directories are removed');
+  for (const run of [ffi, tools]) {
+    const dir = scratchOf(run.facts.live?.mount.scratch?.op);
+    t.ok(dir, `${run.facts.live?.path}: the scratch directory is named in the report`);
+    t.notOk(dir && existsSync(dir), `${run.facts.live?.path}: the scratch directory ${dir} is removed`);
+  }
 });
 
 const helper = await getOldKernelHelper();

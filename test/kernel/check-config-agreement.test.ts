@@ -8,7 +8,7 @@
 
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +90,8 @@ function parseScriptOutput(text: string, exitCode: number): ScriptRun {
 
 // ------------------------------------------------------------ running it
 
-const fakeBinRoot = mkdtempSync(join(tmpdir(), 'droidcheck-uname-'));
+const fakeBinRoot = mkdtempSync(join(tmpdir(), 'droidcheck-test-uname-'));
+t.teardown(() => rmSync(fakeBinRoot, { recursive: true, force: true }));
 const realUname = ['/usr/bin/uname', '/bin/uname'].find((p) => existsSync(p)) ?? 'uname';
 
 /**

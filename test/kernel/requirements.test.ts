@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +146,8 @@ t.test('validateRequirementSet rejects bad data', async (t) => {
     mutate(d);
     t.throws(() => validateRequirementSet(d, 'x.json'), re, name);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-req-'));
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-test-req-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'bad.json'), '{ nope');
   t.throws(() => loadRequirementSet(join(dir, 'bad.json')), /cannot read requirement set/);
   t.throws(() => loadRequirementSet(join(dir, 'absent.json')), /cannot read requirement set/);

@@ -136,9 +136,10 @@ t.test('exit status and paths inside the rootfs', async (t) => {
   t.equal(exitStatus({ code: 3, signal: null }, 125), 3);
   t.equal(exitStatus({ code: null, signal: 'SIGKILL' }, 125), 137);
   t.equal(exitStatus({ code: null, signal: null }, 125), 125);
-  const { mkdtempSync, mkdirSync, symlinkSync } = await import('node:fs');
+  const { mkdtempSync, mkdirSync, rmSync, symlinkSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const root = mkdtempSync(`${tmpdir()}/droidcheck-test-root-`);
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(`${root}/run`);
   symlinkSync('/run', `${root}/var-run`);
   symlinkSync('../../../../etc', `${root}/up`);
