@@ -108,3 +108,13 @@ export function normalizeArch(arch: string): string | null {
 export function hostMachine(nodeArch: string = process.arch): string | null {
   return normalizeArch(nodeArch);
 }
+
+/** The name of an e_machine value, for messages ("machine 999" when unknown). */
+export function elfMachineName(id: number): string {
+  return ELF_MACHINES[id] ?? `machine ${id}`;
+}
+
+/** The ELF machine name for a `uname -m` value (armv7l -> arm, i686 -> i386); unknown ones as they are. */
+export function machineFromUname(machine: string): string {
+  return normalizeArch(machine) ?? machine;
+}

@@ -13,7 +13,7 @@ import { machine } from 'node:os';
 import { errnoName, loadLibc } from './libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
-import { machineFromUname } from './elf-machine.js';
+import { machineFromUname } from './elf.js';
 import { exitStatus, supervise } from './supervise.js';
 
 export interface LaunchResult {

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { errnoName, loadLibc, type Libc } from './libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
-import { elfMachineName } from './elf-machine.js';
+import { elfMachineName } from './elf.js';
 import { resolveInRootfs } from './rootfs-path.js';
 
 /* c8 ignore start - runs only as the container's init, driven by the root integration tests */

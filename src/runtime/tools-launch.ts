@@ -22,7 +22,7 @@ import { machine } from 'node:os';
 import type { Host } from '../host/host.js';
 import { errnoFromMessage, findToolset } from '../probes/live/tools.js';
 import type { LaunchResult } from './embedded.js';
-import { elfMachineName, machineFromUname } from './elf-machine.js';
+import { elfMachineName, machineFromUname } from './elf.js';
 import { CAPABILITIES, MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 
