@@ -101,16 +101,18 @@ t.test('embedded runtime: user, groups and a foreign binary', { skip }, async (t
 });
 
 t.test('runc on the same bundle', { skip: skip || (!runc && 'needs runc (apt-get install runc)') }, async (t) => {
-  const bundle = makeBundle((s) => (s.process!.args = ['sh', '-c', 'echo "hostname=$(hostname)"; echo "pid=$$"; exit 3']));
+  const bundle = makeBundle((s) => (s.process!.args = ['sh', '-c', INSIDE]));
   t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
   const raw = run(bundle, '--runtime', 'runc');
   t.not(raw.status, 0, 'runc refuses terminal: true without a console');
   t.equal(raw.report.launch.started, false);
   t.equal(raw.report.runtime.name, 'runc');
   const fixed = run(bundle, '--runtime', 'runc', '--fix-config', '--host-fixes');
-  t.equal(fixed.status, 3, fixed.stderr);
+  t.equal(fixed.status, 7, fixed.stderr);
   t.ok(validate(fixed.report), JSON.stringify(validate.errors));
-  t.match(facts(fixed.stdout), { hostname: 'runc', pid: '1' });
+  const f = facts(fixed.stdout);
+  t.match(f, { hostname: 'runc', pid: '1', id: '0:0:0', CapEff: '0000000020000420', CapBnd: '0000000020000420', proc: 'mounted' });
+  t.not(f['root_ro'], '0', 'root.readonly makes / read-only');
   t.match(fixed.report.launch.steps.at(-1), { name: 'runc run', status: 'ok' });
 });
 
