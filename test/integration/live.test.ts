@@ -89,4 +89,15 @@ t.test('the droidcheck executable', async (t) => {
   const cfg = run('probe', '--kernel-config', fileURLToPath(new URL('../../../test/fixtures/hosts/android7-3.10/root/proc/config.gz', import.meta.url)), '--no-live', '--format', 'yaml');
   t.equal(cfg.status, 0, cfg.stderr);
   t.match(cfg.stdout, /CONFIG_IPC_NS: null/);
+  const explained = run('explain', 'open /dev/ptmx: no such file or directory');
+  t.equal(explained.status, 0, explained.stderr);
+  t.match(explained.stdout, /CONFIG_DEVPTS_MULTIPLE_INSTANCES/);
+  const piped = spawnSync(process.execPath, [BIN, 'explain', '--format', 'json'], { encoding: 'utf8', input: 'nsenter: failed to unshare namespaces: Invalid argument\n' });
+  t.equal(piped.status, 0, piped.stderr);
+  t.equal((JSON.parse(piped.stdout) as { explained: boolean }).explained, true, 'explain reads stdin');
+  t.equal(run('explain', 'all is well').status, 1, 'nothing known: exit 1');
+  const noBusybox = run('rootfs', '/nonexistent-dir/x', '--busybox', '/nonexistent/busybox');
+  t.equal(noBusybox.status, 2);
+  t.match(noBusybox.stderr, /\/nonexistent\/busybox/);
+  t.match(run('run', '--help').stdout, /--fix-config/);
 });
