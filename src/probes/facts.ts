@@ -70,6 +70,8 @@ export interface Facts {
   /** Why live tests did not run or which path they took. */
   liveNotes: string[];
   liveRequested: boolean;
+  /** `getprop` output ("[key]: [value]" lines) when /system/build.prop is unreadable but getprop exists. */
+  getprop: string | null;
   /** --kernel-config FILE with --no-live: the file may be another machine's, so nothing of this host is read. */
   configOnly: boolean;
 }
@@ -141,6 +143,9 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
     Promise.all(cgroupMounts.map((m) => host.readDir(m.mountPoint))),
     cgroup2 ? host.readFile(`${cgroup2.mountPoint}/cgroup.controllers`) : Promise.resolve(null),
   ]);
+  // Newer Android keeps properties elsewhere; getprop knows them all.
+  const getpropPath = text['/system/build.prop'] === null ? await host.which('getprop') : null;
+  const getprop = getpropPath ? (await host.exec(getpropPath, [])).stdout || null : null;
   const live = await liveRun;
   return {
     uname,
@@ -161,6 +166,7 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
     live: live.results,
     liveNotes: live.notes,
     liveRequested: opts.live,
+    getprop,
     configOnly: false,
   };
 }
@@ -189,6 +195,7 @@ async function configOnlyFacts(host: Host, opts: GatherOptions): Promise<Facts> 
     live: null,
     liveNotes: ['--kernel-config with --no-live: only the file was evaluated, nothing of this host'],
     liveRequested: false,
+    getprop: null,
     configOnly: true,
   };
 }

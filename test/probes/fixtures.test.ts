@@ -145,3 +145,15 @@ t.test('without root the FFI path runs only its unprivileged tests and the rest 
   t.equal(byId.get('fs.devpts-instances')?.status, 'pass', 'a 4.7+ kernel has devpts instances without a live test');
   t.equal(byId.get('sec.root')?.status, 'fail');
 });
+
+t.test('Android without a readable build.prop: getprop names the release and model', async (t) => {
+  const getprop = '[ro.build.version.release]: [12]\n[ro.build.version.sdk]: [31]\n[ro.product.model]: [Pixel 6]\n';
+  const { facts, byId } = await probeFixture('noconfig-5.10', {
+    overrides: { which: { ...(await probeFixture('noconfig-5.10')).host.json.which, getprop: '/system/bin/getprop' }, exec: { '/system/bin/getprop': { exitCode: 0, stdout: getprop, stderr: '' } } },
+  });
+  t.equal(facts.getprop, getprop);
+  t.equal(byId.get('host.android')?.summary, 'Android 12, API 31, Pixel 6');
+  t.match(byId.get('host.android')?.evidence, [{ source: 'command', what: 'getprop' }]);
+  const plain = await probeFixture('noconfig-5.10');
+  t.equal(plain.byId.get('host.android')?.summary, 'not Android', 'no build.prop and no getprop: not Android');
+});

@@ -13,11 +13,13 @@ export interface AndroidInfo {
   model: string | null;
 }
 
-/** Android from /system/build.prop or Node's own platform; null when not Android. */
+/** Android from /system/build.prop, getprop or Node's own platform; null when not Android. */
 export function androidInfo(facts: Facts): AndroidInfo | null {
   const prop = facts.text['/system/build.prop'];
-  if (prop === null && facts.platform !== 'android') return null;
-  const get = (key: string): string | null => new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(prop ?? '')?.[1]?.trim() ?? null;
+  if (prop === null && facts.getprop === null && facts.platform !== 'android') return null;
+  const key = (k: string): string => k.replace(/\./g, '\\.');
+  const get = (k: string): string | null =>
+    new RegExp(`^${key(k)}=(.*)$`, 'm').exec(prop ?? '')?.[1]?.trim() ?? new RegExp(`^\\[${key(k)}\\]: \\[(.*)\\]$`, 'm').exec(facts.getprop ?? '')?.[1] ?? null;
   return { release: get('ro.build.version.release'), sdk: get('ro.build.version.sdk'), model: get('ro.product.model') };
 }
 
@@ -28,7 +30,7 @@ const android: Check = {
   title: 'Android',
   category: 'host',
   severity: 'optional',
-  probes: '/system/build.prop (ro.build.version.*, ro.product.model), Node\'s process.platform',
+  probes: '/system/build.prop or getprop (ro.build.version.*, ro.product.model), Node\'s process.platform',
   run(facts) {
     const skip = notHost(facts);
     if (skip) return skip;
@@ -39,7 +41,7 @@ const android: Check = {
       status: 'pass',
       summary: parts.join(', ') || 'Android',
       evidence: [
-        { source: 'procfs', what: '/system/build.prop', value: parts.join(', ') || 'present' },
+        { source: facts.getprop !== null ? 'command' : 'procfs', what: facts.getprop !== null ? 'getprop' : '/system/build.prop', value: parts.join(', ') || 'present' },
         { source: 'procfs', what: 'process.platform', value: facts.platform },
       ],
       ...(a.sdk !== null && Number(a.sdk) < 28
