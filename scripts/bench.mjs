@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// npm run bench: droidcheck side by side with check-config.sh, `node -e 0` and
+// runc on this machine, as medians of repeated runs (hyperfine) and ratios,
+// plus peak memory (/usr/bin/time) and the installed size. Writes
+// BENCHMARKS.md. Run as root after `npm run build`; needs hyperfine, GNU time,
+// runc, busybox-static and docker.io's check-config.sh (all Debian packages).
+// Timings are reported, never asserted.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/droidcheck');
+const CHECK_CONFIG = '/usr/share/docker.io/contrib/check-config.sh';
+const CONFIG = join(ROOT, 'kernel-configs/samples/debian-6.1-amd64.config');
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const node = process.execPath;
+
+function need(cmd) {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
+    console.error(`bench: ${cmd} is missing (apt-get install it)`);
+    process.exit(2);
+  }
+}
+for (const c of ['hyperfine', 'runc', 'busybox']) need(c);
+
+/** Medians (s) of each command, measured side by side in one hyperfine run. */
+function hyperfine(commands) {
+  const out = join(mkdtempSync(join(tmpdir(), 'droidcheck-bench-')), 'h.json');
+  execFileSync('hyperfine', ['-N', '-i', '-w', '2', '-r', String(RUNS), '--export-json', out, ...commands.map((c) => c.cmd)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const data = JSON.parse(readFileSync(out, 'utf8'));
+  return data.results.map((r, i) => ({ ...commands[i], median: r.median, stddev: r.stddev }));
+}
+
+/** Peak resident memory (MiB) of one run. */
+function peakMiB(cmd) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'sh', '-c', `${cmd} >/dev/null 2>/dev/null`], { encoding: 'utf8' });
+  const kb = Number(r.stderr.trim().split('\n').at(-1));
+  return Number.isFinite(kb) ? kb / 1024 : NaN;
+}
+
+function bundle() {
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-bench-bundle-'));
+  execFileSync(node, [BIN, 'rootfs', join(dir, 'b'), '--busybox', '/bin/busybox', '--terminal', 'false', '--', '/bin/true'], { stdio: 'ignore' });
+  return join(dir, 'b');
+}
+
+function installedSize() {
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-bench-install-'));
+  const tgz = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1);
+  execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--silent', join(dir, tgz)], { cwd: dir, stdio: 'ignore' });
+  const kb = Number(execFileSync('du', ['-sk', join(dir, 'node_modules')], { encoding: 'utf8' }).split('\t')[0]);
+  rmSync(dir, { recursive: true, force: true });
+  return kb / 1024;
+}
+
+const fmt = (s) => `${(s * 1000).toFixed(0)} ms`;
+const b = bundle();
+const sections = [];
+
+const probe = hyperfine([
+  { name: 'droidcheck probe (live, koffi)', cmd: `${node} ${BIN} probe --format json` },
+  { name: 'droidcheck probe --no-ffi (live, tools)', cmd: `${node} ${BIN} probe --format json --no-ffi` },
+  { name: 'check-config.sh (this kernel)', cmd: `bash ${CHECK_CONFIG}` },
+]);
+const configOnly = hyperfine([
+  { name: 'droidcheck probe --kernel-config FILE --no-live', cmd: `${node} ${BIN} probe --kernel-config ${CONFIG} --no-live --format json` },
+  { name: 'check-config.sh FILE', cmd: `bash ${CHECK_CONFIG} ${CONFIG}` },
+]);
+const launch = hyperfine([
+  { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
+  { name: 'droidcheck run (embedded, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
+  { name: 'droidcheck run --no-ffi (tools, /bin/true)', cmd: `${node} ${BIN} run ${b} --no-ffi` },
+  { name: 'runc run (/bin/true)', cmd: `runc --root ${join(b, '..', 'runc-state')} run --bundle ${b} bench-${process.pid}` },
+]);
+
+const table = (rows, base, baseName) =>
+  ['| command | median | ± | x ' + baseName + ' | peak RSS |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.name} | ${fmt(r.median)} | ${fmt(r.stddev)} | ${(r.median / base).toFixed(2)} | ${peakMiB(r.cmd).toFixed(0)} MiB |`)].join('\n');
+
+sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
+sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
+sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
+sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
+
+const runcVersion = execFileSync('runc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+const header = [
+  '# Benchmarks',
+  '',
+  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, node ${process.version}, ${runcVersion}. Medians of ${RUNS} runs after 2 warm-ups (hyperfine -N), measured side by side; peak RSS from one run under /usr/bin/time. Load average at the start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
+  '',
+];
+writeFileSync(join(ROOT, 'BENCHMARKS.md'), [...header, ...sections].join('\n'));
+rmSync(join(b, '..'), { recursive: true, force: true });
+console.log(readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8'));
