@@ -28,9 +28,11 @@ for (const c of ['hyperfine', 'runc', 'busybox']) need(c);
 
 /** Medians (s) of each command, measured side by side in one hyperfine run. */
 function hyperfine(commands) {
-  const out = join(mkdtempSync(join(tmpdir(), 'droidcheck-bench-')), 'h.json');
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-bench-'));
+  const out = join(dir, 'h.json');
   execFileSync('hyperfine', ['-N', '-i', '-w', '2', '-r', String(RUNS), '--export-json', out, ...commands.map((c) => c.cmd)], { stdio: ['ignore', 'ignore', 'inherit'] });
   const data = JSON.parse(readFileSync(out, 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
   return data.results.map((r, i) => ({ ...commands[i], median: r.median, stddev: r.stddev }));
 }
 
