@@ -1,19 +1,17 @@
 // `droidcheck probe` end to end on fixture hosts: formats, schema, redaction, exit codes.
 
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, readFileSync as read, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import yaml from 'js-yaml';
 import { listChecks, probeCommand, type ProbeOptions } from '../../src/cli/probe.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';
 import type { Check } from '../../src/probes/types.js';
 import { fixtureIo } from '../helpers/probe-io.js';
+import { validateProbeReport } from '../helpers/schemas.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../../reports/schema/report.v1.json', import.meta.url), 'utf8')) as object;
-const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(schema);
+const validate = validateProbeReport;
 
 const base: ProbeOptions = { live: true, noFfi: false, format: 'table', verbose: false, listChecks: false, strict: false, redact: true };
 

@@ -6,16 +6,13 @@ import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
 import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
+import { validateRunReport } from '../helpers/schemas.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
-const SCHEMA_DIR = fileURLToPath(new URL('../../../reports/schema/', import.meta.url));
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-ajv.addSchema(JSON.parse(readFileSync(join(SCHEMA_DIR, 'report.v1.json'), 'utf8')) as object);
-const validate = ajv.compile(JSON.parse(readFileSync(join(SCHEMA_DIR, 'run-report.v1.json'), 'utf8')) as object);
+const validate = validateRunReport;
 
 const isRoot = process.geteuid?.() === 0;
 const runc = spawnSync('runc', ['--version']).status === 0;

@@ -4,14 +4,12 @@ import t from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
+import { validateProbeReport, validateRunReport } from '../helpers/schemas.js';
 import yaml from 'js-yaml';
 
 const DIR = fileURLToPath(new URL('../../../reports/', import.meta.url));
-const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-ajv.addSchema(JSON.parse(readFileSync(join(DIR, 'schema/report.v1.json'), 'utf8')) as object);
-const probe = ajv.getSchema('https://github.com/droidcheck/droidcheck/reports/schema/report.v1.json');
-const run = ajv.compile(JSON.parse(readFileSync(join(DIR, 'schema/run-report.v1.json'), 'utf8')) as object);
+const probe = validateProbeReport;
+const run = validateRunReport;
 
 const files = readdirSync(join(DIR, 'examples')).filter((f) => /\.(json|yaml)$/.test(f));
 t.ok(files.length >= 4, 'there are examples');
