@@ -15,6 +15,8 @@ export interface ExecResult {
 export interface Host {
   /** Reads a file; resolves to null when it does not exist or cannot be read (see readError). */
   readFile(path: string): Promise<Buffer | null>;
+  /** The first `bytes` bytes of a file (less when it is shorter), or null like readFile. */
+  readHead(path: string, bytes: number): Promise<Buffer | null>;
   /** Like readFile but rejects with a HostError naming the path and errno. */
   readFileStrict(path: string): Promise<Buffer>;
   /** Entries of a directory, or null when absent. */

@@ -1,6 +1,6 @@
 // The real Host: node:fs, child processes and the koffi worker.
 
-import { readFile, readdir, lstat, mkdtemp, rm, access } from 'node:fs/promises';
+import { open, readFile, readdir, lstat, mkdtemp, rm, access } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { hostname, machine, release, type } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -29,6 +29,20 @@ export class NodeHost implements Host {
       return await readFile(path);
     } catch {
       return null;
+    }
+  }
+
+  async readHead(path: string, bytes: number): Promise<Buffer | null> {
+    let fh;
+    try {
+      fh = await open(path, 'r');
+      const buf = Buffer.alloc(bytes);
+      const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+      return buf.subarray(0, bytesRead);
+    } catch {
+      return null;
+    } finally {
+      await fh?.close();
     }
   }
 

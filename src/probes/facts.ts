@@ -114,7 +114,7 @@ async function loadConfig(host: Host, release: string, explicit?: string): Promi
 }
 
 async function elfBits(host: Host, path: string): Promise<32 | 64 | null> {
-  const head = await host.readFile(path);
+  const head = await host.readHead(path, 5);
   if (!head || head.length < 5 || head.toString('latin1', 1, 4) !== 'ELF') return null;
   return head[4] === 2 ? 64 : head[4] === 1 ? 32 : null;
 }

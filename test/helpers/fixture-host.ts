@@ -56,6 +56,10 @@ export class FixtureHost implements Host {
     }
   }
 
+  async readHead(path: string, bytes: number): Promise<Buffer | null> {
+    return (await this.readFile(path))?.subarray(0, bytes) ?? null;
+  }
+
   async readFileStrict(path: string): Promise<Buffer> {
     const b = await this.readFile(path);
     if (!b) throw new HostError('read', path, 'ENOENT');

@@ -10,6 +10,9 @@ const h = new NodeHost();
 t.test('files', async (t) => {
   t.match((await h.readFile('/proc/self/status'))?.toString(), /^Name:/);
   t.equal(await h.readFile('/nonexistent'), null);
+  t.equal((await h.readHead(process.execPath, 4))?.toString('latin1'), '\x7fELF');
+  t.equal((await h.readHead('/proc/self/status', 5))?.toString(), 'Name:');
+  t.equal(await h.readHead('/nonexistent', 4), null);
   await t.rejects(h.readFileStrict('/nonexistent/x'), new HostError('read', '/nonexistent/x', 'ENOENT'));
   t.equal((await h.readFileStrict('/proc/self/status')).length > 0, true);
   t.ok((await h.readDir('/proc/self/ns'))?.includes('mnt'));
