@@ -58,7 +58,40 @@ function installedSize() {
   return kb / 1024;
 }
 
+const NOTES_MARK = '<!-- notes: kept by npm run bench -->';
 const fmt = (s) => `${(s * 1000).toFixed(0)} ms`;
+
+/**
+ * Milestones of `droidcheck run` (DROIDCHECK_TRACE=1), as medians over the
+ * runs, in ms since the droidcheck process started.
+ */
+function profileRun() {
+  const at = new Map();
+  for (let i = 0; i < RUNS; i++) {
+    const r = spawnSync(node, [BIN, 'run', b], { encoding: 'utf8', env: { ...process.env, DROIDCHECK_TRACE: '1' } });
+    const lines = r.stderr.split('\n').map((l) => /^trace (\S+) (\d+) (.*) \(\+(\S+) ms in this process\)$/.exec(l)).filter(Boolean);
+    if (!lines.length) continue;
+    const origin = Number(lines[0][1]) - Number(lines[0][4]);
+    const seen = new Set();
+    for (const [, abs, pid, label] of lines) {
+      const key = pid === '1' ? `PID 1, ${label}` : label;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (!at.has(key)) at.set(key, []);
+      at.get(key).push(Number(abs) - origin);
+    }
+    // The init's own start, from its first line: when node began in PID 1.
+    const init = lines.find((l) => l[2] === '1');
+    if (init) {
+      const k = 'PID 1, node starts';
+      if (!at.has(k)) at.set(k, []);
+      at.get(k).push(Number(init[1]) - Number(init[4]) - origin);
+    }
+  }
+  const median = (xs) => [...xs].sort((a, c) => a - c)[Math.floor((xs.length - 1) / 2)];
+  const rows = [...at.entries()].map(([k, xs]) => [k, median(xs)]).sort((x, y) => x[1] - y[1]);
+  return ['| milestone | ms after droidcheck started (median) |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v.toFixed(0)} |`)].join('\n');
+}
 const b = bundle();
 const sections = [];
 
@@ -74,6 +107,8 @@ const configOnly = hyperfine([
 const launch = hyperfine([
   { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
   { name: 'droidcheck run (embedded, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
+  { name: 'droidcheck run --fix-config (embedded)', cmd: `${node} ${BIN} run ${b} --fix-config` },
+  { name: 'droidcheck run --live-probe (embedded)', cmd: `${node} ${BIN} run ${b} --live-probe` },
   { name: 'droidcheck run --no-ffi (tools, /bin/true)', cmd: `${node} ${BIN} run ${b} --no-ffi` },
   { name: 'runc run (/bin/true)', cmd: `runc --root ${join(b, '..', 'runc-state')} run --bundle ${b} bench-${process.pid}` },
 ]);
@@ -84,6 +119,7 @@ const table = (rows, base, baseName) =>
 sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
 sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
+sections.push('## Where the time goes in `droidcheck run`', '', profileRun(), '');
 sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
 
 const runcVersion = execFileSync('runc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
@@ -93,6 +129,16 @@ const header = [
   `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, node ${process.version}, ${runcVersion}. Medians of ${RUNS} runs after 2 warm-ups (hyperfine -N), measured side by side; peak RSS from one run under /usr/bin/time. Load average at the start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
   '',
 ];
-writeFileSync(join(ROOT, 'BENCHMARKS.md'), [...header, ...sections].join('\n'));
+// Keep the hand-written notes after the generated part.
+const file = join(ROOT, 'BENCHMARKS.md');
+let notes = '';
+try {
+  const old = readFileSync(file, 'utf8');
+  const at = old.indexOf(NOTES_MARK);
+  if (at >= 0) notes = old.slice(at);
+} catch {
+  // first run
+}
+writeFileSync(file, [...header, ...sections].join('\n') + (notes ? `\n${notes}` : ''));
 rmSync(join(b, '..'), { recursive: true, force: true });
 console.log(readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8'));

@@ -1,14 +1,21 @@
-// droidcheck's command line. Commands load their modules lazily so `--help`
-// and `--version` stay fast.
+// droidcheck's command line. Ordinary `probe` and `run` lines are parsed by
+// fast-argv.ts from the same option tables; everything else (help, version,
+// errors, the other commands) goes to yargs, loaded only then. Commands load
+// their modules lazily so start-up stays close to node's own.
 
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { readFileSync } from 'node:fs';
+import { fastParse } from './fast-argv.js';
+import { PROBE_OPTIONS, RUN_OPTIONS, type ProbeArgs, type RunArgs } from './options.js';
+import { version } from './version.js';
+import { trace } from '../util/trace.js';
+
+export { version };
 
 export const EXIT_CODES = `Exit codes:
   0  every required check passed (warnings allowed)
   1  a required check failed (with --strict: any warning or failure)
   2  droidcheck itself could not run (bad arguments, unreadable file, internal error)`;
+
+const RUN_EXIT_CODES = `Exit status: the container's own, 125 when the launch failed before the workload ran, 126/127 when it could not be executed, 2 for bad arguments.`;
 
 class UsageError extends Error {}
 
@@ -18,12 +25,63 @@ function rest(args: object): { args: string[] } | null {
   return Array.isArray(tail) && tail.length ? { args: tail.map(String) } : null;
 }
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+export interface Handlers {
+  probe(args: ProbeArgs): Promise<number>;
+  run(args: RunArgs): Promise<number>;
 }
 
-export async function main(argv: string[]): Promise<number> {
+const noFfiEnv = (): boolean => process.env['DROIDCHECK_NO_FFI'] === '1';
+
+const HANDLERS: Handlers = {
+  async probe(args) {
+    const { probeCommand } = await import('./probe.js');
+    return probeCommand({
+      ...(args.kernelConfig !== undefined ? { kernelConfig: args.kernelConfig } : {}),
+      live: args.live,
+      noFfi: !args.ffi || noFfiEnv(),
+      ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+      format: args.format,
+      ...(args.output !== undefined ? { output: args.output } : {}),
+      verbose: args.verbose,
+      listChecks: args.listChecks,
+      ...(args.check !== undefined ? { check: args.check.map(String) } : {}),
+      strict: args.strict,
+      redact: args.redact,
+    });
+  },
+  async run(args) {
+    const [{ runCommand }, { NodeHost }] = await Promise.all([import('./run.js'), import('../host/node-host.js')]);
+    return runCommand(
+      {
+        bundle: args.bundle ?? '.',
+        fixConfig: args.fixConfig,
+        inPlace: args.inPlace,
+        runtime: args.runtime,
+        ...(args.report !== undefined ? { report: args.report } : {}),
+        hostFixes: args.hostFixes,
+        liveProbe: args.liveProbe,
+        verbose: args.verbose,
+        redact: args.redact,
+        noFfi: !args.ffi || noFfiEnv(),
+        ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+      },
+      {
+        host: new NodeHost(),
+        stderr: (s) => process.stderr.write(s),
+        color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
+        stdinIsTty: Boolean(process.stdin.isTTY),
+        now: new Date(),
+        platform: process.platform,
+        arch: process.arch,
+        execPath: process.execPath,
+      },
+    );
+  },
+};
+
+/** Builds the yargs parser; the probe and run handlers are passed in so a test can compare parsers. */
+export async function yargsMain(argv: string[], handlers: Handlers): Promise<number> {
+  const { default: yargs } = await import('yargs');
   let code = 0;
   const parser = yargs(argv)
     .scriptName('droidcheck')
@@ -34,37 +92,14 @@ export async function main(argv: string[]): Promise<number> {
       'Check what this kernel and device can and cannot do for containers',
       (y) =>
         y
-          .option('kernel-config', { type: 'string', describe: 'Kernel config to read (plain or gzip); default /proc/config.gz, then /boot/config-$(uname -r)', normalize: true })
-          .option('live', { type: 'boolean', default: true, describe: 'Run live tests (unshare, mounts, syscalls) in throwaway namespaces; --no-live reads files only' })
-          .option('ffi', { type: 'boolean', default: true, describe: 'Use koffi for live tests; --no-ffi (or DROIDCHECK_NO_FFI=1) uses busybox/util-linux/toybox' })
-          .option('busybox', { type: 'string', describe: 'Static busybox to use on the tools path' })
-          .option('format', { choices: ['table', 'json', 'yaml', 'markdown'] as const, default: 'table' as const, describe: 'Output format' })
-          .option('output', { alias: 'o', type: 'string', describe: 'Write the report to FILE instead of stdout' })
-          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show passed checks and evidence' })
-          .option('list-checks', { type: 'boolean', default: false, describe: 'List the checks and exit' })
-          .option('check', { type: 'string', array: true, describe: 'Run only these check ids (repeatable)' })
-          .option('strict', { type: 'boolean', default: false, describe: 'Exit 1 on warnings too' })
-          .option('redact', { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials; --no-redact keeps them' })
+          .options(PROBE_OPTIONS)
           .example('$0 probe', 'probe this machine (as root for live tests)')
           .example('$0 probe --format markdown -o report.md', 'a report to attach to a bug')
           .example('$0 probe --kernel-config config.gz --no-live', 'evaluate another kernel\'s config only')
           .strict()
           .epilogue(EXIT_CODES),
       async (args) => {
-        const { probeCommand } = await import('./probe.js');
-        code = await probeCommand({
-          ...(args.kernelConfig !== undefined ? { kernelConfig: args.kernelConfig } : {}),
-          live: args.live,
-          noFfi: !args.ffi || process.env['DROIDCHECK_NO_FFI'] === '1',
-          ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
-          format: args.format,
-          ...(args.output !== undefined ? { output: args.output } : {}),
-          verbose: args.verbose,
-          listChecks: args.listChecks,
-          ...(args.check !== undefined ? { check: args.check.map(String) } : {}),
-          strict: args.strict,
-          redact: args.redact,
-        });
+        code = await handlers.probe(args);
       },
     )
     .command(
@@ -73,45 +108,13 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('bundle', { type: 'string', default: '.', describe: 'Bundle directory (config.json and its rootfs)' })
-          .option('fix-config', { type: 'boolean', default: false, describe: 'Adapt config.json to this kernel; writes config.fixed.json beside it' })
-          .option('in-place', { type: 'boolean', default: false, describe: 'With --fix-config: rewrite config.json itself, keeping config.json.orig' })
-          .option('runtime', { type: 'string', default: 'embedded', describe: 'embedded (droidcheck\'s own), runc, crun or a path to a runtime binary' })
-          .option('report', { type: 'string', describe: 'Write the run report to FILE (YAML; JSON when FILE ends in .json)' })
-          .option('host-fixes', { type: 'boolean', default: false, describe: 'With runc/crun: apply reversible host changes they need (mount the devices cgroup), then undo them' })
-          .option('ffi', { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi uses busybox/util-linux/toybox for the probe' })
-          .option('busybox', { type: 'string', describe: 'Static busybox to use on the tools path' })
-          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' })
-          .option('redact', { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' })
+          .options(RUN_OPTIONS)
           .example('$0 run ./bundle --fix-config --report run.yaml', 'fix and launch a bundle, keep the report')
           .example('$0 run ./bundle --fix-config --runtime runc --host-fixes', 'the same with runc')
           .strict()
-          .epilogue(`Exit status: the container's own, 125 when the launch failed before the workload ran, 126/127 when it could not be executed, 2 for bad arguments.`),
+          .epilogue(RUN_EXIT_CODES),
       async (args) => {
-        const { runCommand } = await import('./run.js');
-        code = await runCommand(
-          {
-            bundle: args.bundle ?? '.',
-            fixConfig: args.fixConfig,
-            inPlace: args.inPlace,
-            runtime: args.runtime,
-            ...(args.report !== undefined ? { report: args.report } : {}),
-            hostFixes: args.hostFixes,
-            verbose: args.verbose,
-            redact: args.redact,
-            noFfi: !args.ffi || process.env['DROIDCHECK_NO_FFI'] === '1',
-            ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
-          },
-          {
-            host: new (await import('../host/node-host.js')).NodeHost(),
-            stderr: (s) => process.stderr.write(s),
-            color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
-            stdinIsTty: Boolean(process.stdin.isTTY),
-            now: new Date(),
-            platform: process.platform,
-            arch: process.arch,
-            execPath: process.execPath,
-          },
-        );
+        code = await handlers.run(args);
       },
     )
     .command(
@@ -177,9 +180,17 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+export async function main(argv: string[]): Promise<number> {
+  const fast = fastParse(argv);
+  if (fast?.command === 'probe') return HANDLERS.probe(fast.args);
+  if (fast?.command === 'run') return HANDLERS.run(fast.args);
+  return yargsMain(argv, HANDLERS);
+}
+
 export async function run(): Promise<void> {
+  trace('main: start');
   try {
-    process.exitCode = await main(hideBin(process.argv));
+    process.exitCode = await main(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`droidcheck: ${(error as Error).message}\n`);
     process.exitCode = 2;

@@ -12,7 +12,7 @@ import { buildReport, exitCodeFor } from '../report/report.js';
 import { redact } from '../report/redact.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { renderText } from '../report/render-text.js';
-import { version } from './main.js';
+import { version } from './version.js';
 
 export interface ProbeOptions {
   kernelConfig?: string;

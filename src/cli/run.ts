@@ -3,20 +3,15 @@
 
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { Host } from '../host/host.js';
-import { gatherFacts } from '../probes/facts.js';
-import { ALL_CHECKS } from '../probes/registry.js';
-import { runChecks } from '../probes/run.js';
-import { buildReport } from '../report/report.js';
-import { redact } from '../report/redact.js';
-import { orderRemediation, type RunReport } from '../report/run-report.js';
-import { hostCapabilities } from '../runtime/capabilities.js';
-import { fixConfig, formatChange, renderDiff, NO_PIVOT_ANNOTATION, type ConfigChange } from '../runtime/fixer.js';
+import type { Facts } from '../probes/facts.js';
+import type { CheckOutcome } from '../probes/types.js';
+import type { RunReport } from '../report/run-report.js';
+import { NO_PIVOT_ANNOTATION, type ConfigChange } from '../runtime/fixer.js';
 import { parseSpec, type OciSpec } from '../runtime/spec.js';
-import { describeStep, type StepOutcome } from '../runtime/steps.js';
-import { version } from './main.js';
-import { serializeDoc } from './probe.js';
+import type { StepOutcome } from '../runtime/steps.js';
+import { version } from './version.js';
+import { trace } from '../util/trace.js';
 
 export interface RunOptions {
   bundle: string;
@@ -25,6 +20,8 @@ export interface RunOptions {
   runtime: string;
   report?: string;
   hostFixes: boolean;
+  /** Run the probe's live tests too (off by default: the fixer's checks decide the same from files). */
+  liveProbe?: boolean;
   verbose: boolean;
   redact: boolean;
   noFfi: boolean;
@@ -64,7 +61,12 @@ async function writeFixed(bundle: string, fixed: OciSpec, inPlace: boolean): Pro
   return config;
 }
 
-export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io: RunIo, noPivot: boolean): Promise<Launch> {
+/**
+ * Launches the bundle. `whileRunning` is called once the container is on its
+ * way and the host is left as it was (embedded runtime), so the caller can
+ * do its own work meanwhile; it is not called otherwise.
+ */
+export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
   if (opts.runtime === 'embedded') {
     const { buildPlan } = await import('../runtime/plan.js');
     let plan;
@@ -86,20 +88,23 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
     }
     if (why) {
       const { launchWithTools } = await import('../runtime/tools-launch.js');
+      whileRunning?.();
       const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
       const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
       io.stderr(`droidcheck: ${note.detail}\n`);
       return { started: r.started, exitCode: r.exitCode, steps: [note, ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
     }
     const { launchEmbedded } = await import('../runtime/embedded.js');
-    const r = await launchEmbedded(plan);
+    const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
     return { ...r, hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
   }
   const { launchExternal } = await import('../runtime/external.js');
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);
 }
 
-function summary(report: RunReport, c: ChalkInstance, verbose: boolean): string {
+async function summary(report: RunReport, color: boolean, verbose: boolean): Promise<string> {
+  const [{ Chalk }, { formatChange }, { describeStep }] = await Promise.all([import('chalk'), import('../runtime/fixer.js'), import('../runtime/steps.js')]);
+  const c = new Chalk({ level: color ? 1 : 0 });
   const lines: string[] = [];
   const mark = (s: StepOutcome['status']): string => (s === 'ok' ? c.green('✓') : s === 'skipped' ? c.gray('-') : c.red('✗'));
   lines.push(c.bold(`droidcheck run: ${report.bundle} with the ${report.runtime.name} runtime${report.runtime.flags.length ? ` (${report.runtime.flags.join(' ')})` : ''}`));
@@ -122,7 +127,40 @@ function summary(report: RunReport, c: ChalkInstance, verbose: boolean): string 
   return lines.join('\n') + '\n';
 }
 
+interface Probed {
+  facts: Facts;
+  outcomes: CheckOutcome[];
+}
+
+async function probeHost(io: RunIo, opts: RunOptions): Promise<Probed> {
+  const [{ gatherFacts }, { ALL_CHECKS }, { runChecks }] = await Promise.all([import('../probes/facts.js'), import('../probes/registry.js'), import('../probes/run.js')]);
+  const facts = await gatherFacts(io.host, {
+    live: opts.liveProbe ?? false,
+    noFfi: opts.noFfi,
+    ...(opts.busybox ? { busybox: opts.busybox } : {}),
+    platform: io.platform,
+    arch: io.arch,
+    execPath: io.execPath,
+  });
+  const outcomes = runChecks(ALL_CHECKS, facts);
+  trace('run: probed');
+  return { facts, outcomes };
+}
+
+interface ReportModules {
+  buildReport: typeof import('../report/report.js').buildReport;
+  redact: typeof import('../report/redact.js').redact;
+  orderRemediation: typeof import('../report/run-report.js').orderRemediation;
+  renderDiff: typeof import('../runtime/fixer.js').renderDiff;
+}
+
+async function loadReportModules(): Promise<ReportModules> {
+  const [report, redact, runReport, fixer] = await Promise.all([import('../report/report.js'), import('../report/redact.js'), import('../report/run-report.js'), import('../runtime/fixer.js')]);
+  return { buildReport: report.buildReport, redact: redact.redact, orderRemediation: runReport.orderRemediation, renderDiff: fixer.renderDiff };
+}
+
 export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
+  trace('run: start');
   const bundle = resolve(opts.bundle);
   const configPath = join(bundle, 'config.json');
   let spec: OciSpec;
@@ -133,19 +171,17 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
     io.stderr(`droidcheck: ${e.code ? `read ${configPath}: ${e.code}` : e.message}\n`);
     return 125;
   }
-  const facts = await gatherFacts(io.host, {
-    live: true,
-    noFfi: opts.noFfi,
-    ...(opts.busybox ? { busybox: opts.busybox } : {}),
-    platform: io.platform,
-    arch: io.arch,
-    execPath: io.execPath,
-  });
-  const outcomes = runChecks(ALL_CHECKS, facts);
+  // The probe reads files only (unless --live-probe): no process is spawned, so it may run while the
+  // container starts. The fixer and the external runtimes (whose host fixes it would see) need it first.
+  let probing: Promise<Probed> | null = null;
+  const probe = (): Promise<Probed> => (probing ??= probeHost(io, opts));
   const original = spec;
   let changes: ConfigChange[] = [];
   let written: string | null = null;
+  if (opts.fixConfig || opts.liveProbe || opts.runtime !== 'embedded') await probe();
   if (opts.fixConfig) {
+    const [{ fixConfig }, { hostCapabilities }] = await Promise.all([import('../runtime/fixer.js'), import('../runtime/capabilities.js')]);
+    const { facts, outcomes } = await probe();
     const fixed = fixConfig(spec, hostCapabilities(outcomes, facts, { stdinIsTty: io.stdinIsTty }));
     changes = fixed.changes;
     spec = fixed.spec;
@@ -158,35 +194,46 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   }
   const annotations = (spec['annotations'] ?? {}) as Record<string, string>;
   const noPivot = annotations[NO_PIVOT_ANNOTATION] === 'true';
-  const launched = await launch(spec, bundle, opts, io, noPivot);
-  const probe = buildReport(facts, outcomes, { version: version(), now: io.now });
+  trace('run: launch');
+  // While the container runs: the probe (when not done yet) and the report's modules.
+  let reportModules: Promise<ReportModules> | null = null;
+  const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules());
+  const launched = await launch(spec, bundle, opts, io, noPivot, () => {
+    void probe().catch(() => undefined);
+    void prepare().catch(() => undefined);
+  });
+  trace('run: launched');
+  const [{ facts, outcomes }, m] = await Promise.all([probe(), prepare()]);
+  const probeReport = m.buildReport(facts, outcomes, { version: version(), now: io.now });
   let report: RunReport = {
     schemaVersion: 1,
-    tool: probe.tool,
+    tool: probeReport.tool,
     command: 'run',
     generatedAt: io.now.toISOString(),
     redacted: false,
     bundle,
     runtime: launched.runtime,
-    probe: { host: probe.host, kernelConfig: probe.kernelConfig, live: probe.live, summary: probe.summary, checks: probe.checks },
-    fixes: { requested: opts.fixConfig, written, changes, diff: opts.fixConfig ? renderDiff(original, spec) : '' },
+    probe: { host: probeReport.host, kernelConfig: probeReport.kernelConfig, live: probeReport.live, summary: probeReport.summary, checks: probeReport.checks },
+    fixes: { requested: opts.fixConfig, written, changes, diff: opts.fixConfig ? m.renderDiff(original, spec) : '' },
     hostChanges: launched.hostChanges,
     launch: { started: launched.started, exitCode: launched.exitCode, steps: launched.steps },
-    remediation: orderRemediation(launched.steps, outcomes),
+    remediation: m.orderRemediation(launched.steps, outcomes),
   };
   if (opts.redact) {
-    report = redact(report, { hostname: facts.uname.nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') });
+    report = m.redact(report, { hostname: facts.uname.nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') });
     report.probe.host.hostname = '<redacted>';
     report.redacted = true;
   }
-  io.stderr(summary(report, new Chalk({ level: io.color ? 1 : 0 }), opts.verbose));
+  io.stderr(await summary(report, io.color, opts.verbose));
   if (opts.report !== undefined) {
     try {
+      const { serializeDoc } = await import('./probe.js');
       await writeFile(opts.report, await serializeDoc(report, opts.report.endsWith('.json') ? 'json' : 'yaml'));
       io.stderr(`report written to ${opts.report}\n`);
     } catch (error) {
       io.stderr(`droidcheck: write ${opts.report}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
     }
   }
+  trace('run: end');
   return launched.exitCode;
 }

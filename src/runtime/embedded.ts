@@ -5,16 +5,19 @@
 // libuv forks from this thread, so it lands in the new namespaces as PID 1. The parent then only relays signals and collects the
 // init's step reports until the workload exits.
 //
-// After a launch this process sits in the container's namespaces, and its PID
-// namespace is dead once the workload exits: it must not spawn anything else.
+// Right after the spawn this thread goes back to the host's namespaces
+// (setns on descriptors opened before the unshare), so the parent may go on
+// probing or spawning while the container runs.
 
+import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine } from 'node:os';
-import { errnoName, loadLibc } from './libc.js';
+import { errnoName, loadLibc, type Libc } from './libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { machineFromUname } from './elf.js';
 import { exitStatus, supervise } from './supervise.js';
+import { trace } from '../util/trace.js';
 
 export interface LaunchResult {
   /** The workload's exit status; 125 when the launch itself failed, 128+n for a signal. */
@@ -31,8 +34,41 @@ function nameFailingNamespaces(plan: LaunchPlan, tryFlag: (flag: number) => bool
   return plan.namespaces.filter((ns) => !tryFlag(CLONE_FLAGS[ns] as number));
 }
 
+/** /proc/self/ns file names of the namespaces the parent unshares ("net" for network, "pid" as the process's own). */
+const NS_FILE: Partial<Record<string, string>> = { pid: 'pid', uts: 'uts', ipc: 'ipc', network: 'net', cgroup: 'cgroup' };
+
 /* c8 ignore start - needs root and a real launch; covered by the integration tests in child processes */
-export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
+/** Opens this thread's current namespaces, to come back to them after the spawn. */
+function holdNamespaces(namespaces: readonly string[]): { ns: string; fd: number; flag: number }[] {
+  const held: { ns: string; fd: number; flag: number }[] = [];
+  for (const ns of namespaces) {
+    const file = NS_FILE[ns];
+    if (!file) continue;
+    try {
+      held.push({ ns, fd: openSync(`/proc/self/ns/${file}`, 'r'), flag: CLONE_FLAGS[ns as keyof typeof CLONE_FLAGS] as number });
+    } catch {
+      // No such namespace file (old kernel): nothing to return to, nothing unshared either.
+    }
+  }
+  return held;
+}
+
+/** setns back into each held namespace; returns the ones that failed, as "op: errno". */
+function returnToNamespaces(c: Libc, held: readonly { ns: string; fd: number; flag: number }[]): string[] {
+  const failed: string[] = [];
+  for (const h of held) {
+    if (c.setns(h.fd, h.flag) < 0) failed.push(`setns ${h.ns}: ${errnoName(c.errno())}`);
+    closeSync(h.fd);
+  }
+  return failed;
+}
+
+export interface EmbeddedOptions {
+  /** Called once the init is spawned and this thread is back in the host's namespaces. */
+  whileRunning?: () => void;
+}
+
+export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {}): Promise<LaunchResult> {
   const steps: StepOutcome[] = [];
   const fail = (step: StepOutcome): LaunchResult => {
     steps.push(step);
@@ -52,7 +88,9 @@ export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
   // this process shared would move this process into the container root too.
   const flags = plan.cloneFlags & ~CLONE_FLAGS['mount']!;
   const names = plan.namespaces.filter((n) => n !== 'mount').join(', ') || 'none';
+  const held = holdNamespaces(plan.namespaces.filter((n) => n !== 'mount'));
   if (flags !== 0 && c.unshare(flags) < 0) {
+    returnToNamespaces(c, held);
     const errno = errnoName(c.errno());
     // Find which namespace the kernel lacks: unsharing one more of a kind we already have is harmless.
     const missing = errno === 'EINVAL' ? nameFailingNamespaces(plan, (f) => f === CLONE_FLAGS['mount'] || c.unshare(f) === 0) : [];
@@ -66,7 +104,14 @@ export async function launchEmbedded(plan: LaunchPlan): Promise<LaunchResult> {
     });
   }
   steps.push({ name: 'namespaces', status: 'ok', detail: names });
-  const exit = await supervise(process.execPath, [INIT], { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()) });
+  trace('embedded: spawn init');
+  const env = { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()), ...(process.env['DROIDCHECK_TRACE'] ? { DROIDCHECK_TRACE: process.env['DROIDCHECK_TRACE'] } : {}) };
+  let back: string[] = [];
+  const exit = await supervise(process.execPath, [INIT], env, () => {
+    back = returnToNamespaces(c, held);
+    if (!back.length) opts.whileRunning?.();
+  });
+  if (back.length) steps.push({ name: 'return to host namespaces', status: 'skipped', detail: `${back.join(', ')}: droidcheck stays in the container's namespaces and probes after the launch` });
   for (const line of exit.lines) {
     try {
       steps.push(JSON.parse(line) as StepOutcome);

@@ -15,6 +15,7 @@ import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { elfMachineName } from './elf.js';
 import { resolveInRootfs } from './rootfs-path.js';
+import { trace } from '../util/trace.js';
 
 /* c8 ignore start - runs only as the container's init, driven by the root integration tests */
 const STATUS_FD = 3;
@@ -216,6 +217,7 @@ class Init {
     this.call('cwd', `chdir ${p.cwd}`, p.cwd, this.c.chdir(p.cwd));
     const path = resolveExecutable(p.args[0] as string, p.env);
     this.resetProcess();
+    trace('init: execve');
     this.c.execve(path, p.args, p.env);
     const errno = errnoName(this.c.errno());
     const step: StepOutcome = { name: 'exec', status: 'failed', op: `execve ${path}`, path, errno, class: classify('execve', errno) };
@@ -267,6 +269,7 @@ function elfMachineOf(path: string): string | null {
 }
 
 function main(): void {
+  trace('init: start');
   const plan = JSON.parse(process.env['DROIDCHECK_PLAN'] ?? '{}') as LaunchPlan;
   const hostMachine = process.env['DROIDCHECK_HOST_MACHINE'] ?? 'unknown';
   let libc: Libc;
@@ -276,6 +279,7 @@ function main(): void {
     report({ name: 'load koffi', status: 'failed', detail: (error as Error).message, class: 'internal' });
     process.exit(125);
   }
+  trace('init: koffi loaded');
   const init = new Init(libc, plan);
   // From here on, leave with _exit: node's exit hooks would run inside the container root.
   try {

@@ -16,6 +16,7 @@ export interface Libc {
   close(fd: number): number;
   socket(domain: number, type: number, proto: number): number;
   unshare(flags: number): number;
+  setns(fd: number, nstype: number): number;
   mount(src: string | null, target: string, type: string | null, flags: number, data: string | null): number;
   umount2(target: string, flags: number): number;
   chroot(path: string): number;
@@ -84,6 +85,7 @@ export function loadLibc(arch: string = process.arch): Libc {
     close: lib.func('int close(int)'),
     socket: lib.func('int socket(int, int, int)'),
     unshare: lib.func('int unshare(int)'),
+    setns: lib.func('int setns(int, int)'),
     mount: lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)'),
     umount2: lib.func('int umount2(const char *, int)'),
     chroot: lib.func('int chroot(const char *)'),

@@ -17,8 +17,10 @@ export interface Supervised {
 const RELAYED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /* c8 ignore start - runs real launches; covered by the root integration tests */
-export async function supervise(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Supervised> {
+export async function supervise(file: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: () => void): Promise<Supervised> {
   const child = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
+  // The child exists now (spawn forks synchronously): the caller may go on with its own work.
+  onSpawn?.();
   const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
   for (const sig of RELAYED) process.on(sig, forward);
   const lines: string[] = [];

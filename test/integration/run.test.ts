@@ -2,7 +2,7 @@
 // and runc, with and without --fix-config, checked from inside the container.
 
 import t from 'tap';
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -127,4 +127,32 @@ t.test('a bundle without config.json', async (t) => {
   const r = spawnSync(process.execPath, [BIN, 'run', '/nonexistent-bundle'], { encoding: 'utf8' });
   t.equal(r.status, 125);
   t.match(r.stderr, /droidcheck: read \/nonexistent-bundle\/config\.json: ENOENT/);
+});
+
+t.test('the parent is back in the host namespaces while the container runs and after it', { skip }, async (t) => {
+  const { buildPlan } = await import('../../src/runtime/plan.js');
+  const { launchEmbedded } = await import('../../src/runtime/embedded.js');
+  const bundle = makeBundle((s) => {
+    s.process!.terminal = false;
+    s.process!.args = ['sh', '-c', 'hostname inside; exit 3'];
+  });
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as Parameters<typeof buildPlan>[0];
+  const ns = (): string[] => ['uts', 'ipc', 'net', 'pid', 'pid_for_children', 'cgroup'].filter((n) => existsSync(`/proc/self/ns/${n}`)).map((n) => `${n} ${readlinkSync(`/proc/self/ns/${n}`)}`);
+  const before = ns();
+  let during: string[] = [];
+  let child = -1;
+  const r = await launchEmbedded(buildPlan(spec, bundle, { noPivot: false }), {
+    whileRunning: () => {
+      during = ns();
+      // A process spawned now lands in the host's PID namespace, not the container's.
+      child = spawnSync('sh', ['-c', 'echo $$']).status ?? -1;
+    },
+  });
+  t.equal(r.exitCode, 3, 'the workload ran');
+  t.ok(r.started);
+  t.same(during, before, 'while it runs');
+  t.same(ns(), before, 'after it exited');
+  t.equal(child, 0, 'spawning still works while the container runs');
+  t.equal(spawnSync('true').status, 0, 'and after it exited');
 });

@@ -139,3 +139,32 @@ t.test('--kernel-config with --no-live: no sysctl knowledge', async (t) => {
   t.same([caps.rootReadonly.value, caps.rootReadonly.known], [false, false]);
   t.same([caps.hostRun.value, caps.hostRun.known], [true, false]);
 });
+
+const KNOWN_FILES_ONLY_DIFFERENCES: Record<string, string[]> = { 'noconfig-5.10': ['ns user'] };
+
+t.test('run probes files only: on every fixture host the fixer gets the same answers as with live tests', async (t) => {
+  const { fixConfig } = await import('../../src/runtime/fixer.js');
+  const { stockSpec } = await import('../helpers/bundle.js');
+  for (const fixture of ['debian-6.18', 'android7-3.10', 'android10-4.14', 'noconfig-5.10']) {
+    const caps = async (live: boolean): Promise<HostCapabilities> => {
+      const f = await probeFixture(fixture, { live });
+      return hostCapabilities(f.outcomes, f.facts, { stdinIsTty: false });
+    };
+    const [live, files] = [await caps(true), await caps(false)];
+    const fixed = (c: HostCapabilities): unknown => fixConfig(stockSpec(), c).spec;
+    t.same(fixed(files), fixed(live), `${fixture}: the same fixed config`);
+    const values = (c: HostCapabilities): Record<string, boolean> => ({
+      ...Object.fromEntries(Object.entries(c.namespaces).map(([k, v]) => [`ns ${k}`, v.value])),
+      ...Object.fromEntries(Object.entries(c.filesystems).map(([k, v]) => [`fs ${k}`, v.value])),
+      devptsInstances: c.devptsInstances.value,
+      pivotRoot: c.pivotRoot.value,
+      seccompFilter: c.seccompFilter.value,
+      noNewPrivs: c.noNewPrivs.value,
+      paranoidNetwork: c.paranoidNetwork.value,
+    });
+    const [a, b] = [values(files), values(live)];
+    const differ = Object.keys(a).filter((k) => a[k] !== b[k]);
+    // Known: without a config, only a live unshare shows user namespaces switched off by sysctl/LSM.
+    t.same(differ, KNOWN_FILES_ONLY_DIFFERENCES[fixture] ?? [], `${fixture}: the same host facts but the known ones`);
+  }
+});

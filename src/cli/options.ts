@@ -1,0 +1,70 @@
+// The options of `probe` and `run` as plain data: yargs builds the help, the
+// validation and the errors from them, and the fast parser (fast-argv.ts)
+// reads the same tables for ordinary command lines without loading yargs.
+
+export interface OptionSpec {
+  type: 'boolean' | 'string';
+  describe: string;
+  default?: boolean | string;
+  alias?: string;
+  choices?: readonly string[];
+  /** path.normalize the value (yargs' normalize). */
+  normalize?: boolean;
+  array?: boolean;
+}
+
+export const PROBE_OPTIONS = {
+  'kernel-config': { type: 'string', describe: 'Kernel config to read (plain or gzip); default /proc/config.gz, then /boot/config-$(uname -r)', normalize: true },
+  live: { type: 'boolean', default: true, describe: 'Run live tests (unshare, mounts, syscalls) in throwaway namespaces; --no-live reads files only' },
+  ffi: { type: 'boolean', default: true, describe: 'Use koffi for live tests; --no-ffi (or DROIDCHECK_NO_FFI=1) uses busybox/util-linux/toybox' },
+  busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
+  format: { choices: ['table', 'json', 'yaml', 'markdown'], type: 'string', default: 'table', describe: 'Output format' },
+  output: { alias: 'o', type: 'string', describe: 'Write the report to FILE instead of stdout' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: 'Show passed checks and evidence' },
+  'list-checks': { type: 'boolean', default: false, describe: 'List the checks and exit' },
+  check: { type: 'string', array: true, describe: 'Run only these check ids (repeatable)' },
+  strict: { type: 'boolean', default: false, describe: 'Exit 1 on warnings too' },
+  redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials; --no-redact keeps them' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const RUN_OPTIONS = {
+  'fix-config': { type: 'boolean', default: false, describe: 'Adapt config.json to this kernel; writes config.fixed.json beside it' },
+  'in-place': { type: 'boolean', default: false, describe: 'With --fix-config: rewrite config.json itself, keeping config.json.orig' },
+  runtime: { type: 'string', default: 'embedded', describe: "embedded (droidcheck's own), runc, crun or a path to a runtime binary" },
+  report: { type: 'string', describe: 'Write the run report to FILE (YAML; JSON when FILE ends in .json)' },
+  'host-fixes': { type: 'boolean', default: false, describe: 'With runc/crun: apply reversible host changes they need (mount the devices cgroup), then undo them' },
+  'live-probe': { type: 'boolean', default: false, describe: "Also run the probe's live tests before the launch (slower; the fixes come from the same checks read from files)" },
+  ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi uses busybox/util-linux/toybox for the probe' },
+  busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' },
+  redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The arguments a command handler receives, whichever parser produced them. */
+export interface ProbeArgs {
+  kernelConfig?: string | undefined;
+  live: boolean;
+  ffi: boolean;
+  busybox?: string | undefined;
+  format: 'table' | 'json' | 'yaml' | 'markdown';
+  output?: string | undefined;
+  verbose: boolean;
+  listChecks: boolean;
+  check?: (string | number)[] | undefined;
+  strict: boolean;
+  redact: boolean;
+}
+
+export interface RunArgs {
+  bundle?: string | undefined;
+  fixConfig: boolean;
+  inPlace: boolean;
+  runtime: string;
+  report?: string | undefined;
+  hostFixes: boolean;
+  liveProbe: boolean;
+  ffi: boolean;
+  busybox?: string | undefined;
+  verbose: boolean;
+  redact: boolean;
+}
