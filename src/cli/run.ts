@@ -137,6 +137,7 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
     live: true,
     noFfi: opts.noFfi,
     ...(opts.busybox ? { busybox: opts.busybox } : {}),
+    bundleRootfs: resolve(bundle, spec.root?.path ?? 'rootfs'),
     platform: io.platform,
     arch: io.arch,
     execPath: io.execPath,
