@@ -132,12 +132,13 @@ interface Probed {
   outcomes: CheckOutcome[];
 }
 
-async function probeHost(io: RunIo, opts: RunOptions): Promise<Probed> {
+async function probeHost(io: RunIo, opts: RunOptions, bundleRootfs: string): Promise<Probed> {
   const [{ gatherFacts }, { ALL_CHECKS }, { runChecks }] = await Promise.all([import('../probes/facts.js'), import('../probes/registry.js'), import('../probes/run.js')]);
   const facts = await gatherFacts(io.host, {
     live: opts.liveProbe ?? false,
     noFfi: opts.noFfi,
     ...(opts.busybox ? { busybox: opts.busybox } : {}),
+    bundleRootfs,
     platform: io.platform,
     arch: io.arch,
     execPath: io.execPath,
@@ -174,7 +175,8 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   // The probe reads files only (unless --live-probe): no process is spawned, so it may run while the
   // container starts. The fixer and the external runtimes (whose host fixes it would see) need it first.
   let probing: Promise<Probed> | null = null;
-  const probe = (): Promise<Probed> => (probing ??= probeHost(io, opts));
+  const bundleRootfs = resolve(bundle, spec.root?.path ?? 'rootfs');
+  const probe = (): Promise<Probed> => (probing ??= probeHost(io, opts, bundleRootfs));
   const original = spec;
   let changes: ConfigChange[] = [];
   let written: string | null = null;

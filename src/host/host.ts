@@ -27,6 +27,8 @@ export interface Host {
   exec(file: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<ExecResult>;
   /** Absolute path of a program on PATH, or null. */
   which(name: string): Promise<string | null>;
+  /** The path with every symbolic link resolved, or null when it does not exist. */
+  realpath(path: string): Promise<string | null>;
   env(name: string): string | undefined;
   /** uname(2) fields. */
   uname(): { sysname: string; release: string; machine: string; nodename: string };

@@ -1,6 +1,6 @@
 // The real Host: node:fs, child processes and the koffi worker.
 
-import { open, readFile, readdir, lstat, mkdtemp, rm, access } from 'node:fs/promises';
+import { open, readFile, readdir, lstat, mkdtemp, rm, access, realpath } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { hostname, machine, release, type } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -96,6 +96,14 @@ export class NodeHost implements Host {
       }
     }
     return null;
+  }
+
+  async realpath(path: string): Promise<string | null> {
+    try {
+      return await realpath(path);
+    } catch {
+      return null;
+    }
   }
 
   env(name: string): string | undefined {

@@ -4,7 +4,7 @@
 import type { Host } from '../host/host.js';
 import { decodeKernelConfig, parseKernelConfig, type KernelConfig } from '../kernel/config.js';
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
-import { runLive } from './live/index.js';
+import { runLive, type LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
 import { parseMountinfo, type MountEntry } from './mountinfo.js';
 
@@ -69,6 +69,8 @@ export interface Facts {
   live: LiveResults | null;
   /** Why live tests did not run or which path they took. */
   liveNotes: string[];
+  /** Whether koffi ran the live tests, was switched off, or did not load (and why). */
+  liveFfi?: { state: 'used' | 'off' | 'unavailable'; reason?: string };
   liveRequested: boolean;
   /** `getprop` output ("[key]: [value]" lines) when /system/build.prop is unreadable but getprop exists. */
   getprop: string | null;
@@ -81,6 +83,8 @@ export interface GatherOptions {
   live: boolean;
   noFfi: boolean;
   busybox?: string;
+  /** `run`: the bundle's rootfs, whose own static busybox may drive the tools path. */
+  bundleRootfs?: string;
   platform: string;
   arch: string;
   execPath: string;
@@ -125,8 +129,8 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
   const uname = host.uname();
   const uid = host.uid();
   const liveRun = opts.live
-    ? runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}) })
-    : Promise.resolve({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
+    ? runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) })
+    : Promise.resolve<LiveRun>({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
   const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
     loadConfig(host, uname.release, opts.kernelConfig),
     Promise.all(TEXT_FILES.map(async (f) => (await host.readFile(f))?.toString('utf8') ?? null)),
@@ -165,6 +169,7 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
     userspaceBits: bits,
     live: live.results,
     liveNotes: live.notes,
+    ...(live.ffi ? { liveFfi: live.ffi } : {}),
     liveRequested: opts.live,
     getprop,
     configOnly: false,

@@ -34,6 +34,8 @@ export interface Evidence {
   what: string;
   /** What was seen: a value, "present", "EINVAL", the option's value... */
   value: string;
+  /** Live evidence: what made the attempt ("koffi", "busybox /bin/busybox unshare", "util-linux /usr/bin/mount"). */
+  tool?: string;
 }
 
 export type RemediationKind = 'kernel-option' | 'config-edit' | 'runtime-flag' | 'host-command' | 'rootfs' | 'info';

@@ -44,6 +44,10 @@ export interface ProbeReport {
     path: 'ffi' | 'tools' | null;
     tool: string | null;
     notes: string[];
+    /** Each tool the tools path used, by role: "busybox /bin/busybox unshare", "util-linux /usr/bin/mount"... */
+    tools?: Partial<Record<'sh' | 'unshare' | 'mount' | 'pivot_root' | 'chroot', string>>;
+    /** used: koffi ran the tests; off: --no-ffi or DROIDCHECK_NO_FFI=1; unavailable: koffi did not load (reason). */
+    ffi?: { state: 'used' | 'off' | 'unavailable'; reason?: string };
   };
   summary: Summary;
   checks: CheckOutcome[];
@@ -89,6 +93,8 @@ export function buildReport(facts: Facts, outcomes: CheckOutcome[], opts: { vers
       path: facts.live?.path ?? null,
       tool: facts.live?.tool ?? null,
       notes: [...facts.liveNotes, ...(facts.live?.notes ?? [])],
+      ...(facts.live?.tools ? { tools: facts.live.tools } : {}),
+      ...(facts.liveFfi ? { ffi: facts.liveFfi } : {}),
     },
     summary: summarize(outcomes),
     checks: outcomes,

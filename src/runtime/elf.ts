@@ -41,6 +41,38 @@ export class ElfError extends Error {
   }
 }
 
+/** Parses an ELF header and its program headers from the file's first bytes; throws ElfError naming the path. */
+export function parseElf(path: string, bytes: Buffer): ElfInfo {
+  const head = bytes.subarray(0, 64);
+  if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46) throw new ElfError(path, 'not an ELF file', 'ENOEXEC');
+  const cls = head[4];
+  const data = head[5];
+  if (cls !== 1 && cls !== 2) throw new ElfError(path, `unknown ELF class ${cls}`, 'ENOEXEC');
+  if (data !== 1 && data !== 2) throw new ElfError(path, `unknown ELF byte order ${data}`, 'ENOEXEC');
+  if (cls === 2 && head.length < 64) throw new ElfError(path, 'truncated ELF header', 'ENOEXEC');
+  const le = data === 1;
+  const u16 = (b: Buffer, o: number): number => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const u64 = (b: Buffer, o: number): number => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+  const machineId = u16(head, 18);
+  const phoff = cls === 2 ? u64(head, 32) : u32(head, 28);
+  const phentsize = u16(head, cls === 2 ? 54 : 42);
+  const phnum = u16(head, cls === 2 ? 56 : 44);
+  let isStatic = true;
+  if (phnum > 0) {
+    if (phentsize < 4 || phnum > 4096) throw new ElfError(path, 'bad program header table', 'ENOEXEC');
+    const table = bytes.subarray(phoff, phoff + phentsize * phnum);
+    if (table.length < phentsize * phnum) throw new ElfError(path, 'truncated program header table', 'ENOEXEC');
+    for (let i = 0; i < phnum; i++) {
+      if (u32(table, i * phentsize) === PT_INTERP) {
+        isStatic = false;
+        break;
+      }
+    }
+  }
+  return { class: cls === 2 ? 64 : 32, machine: ELF_MACHINES[machineId] ?? `unknown(${machineId})`, machineId, static: isStatic };
+}
+
 /** Reads the ELF header and program headers of `path`; throws ElfError naming the path. */
 export async function readElfInfo(path: string): Promise<ElfInfo> {
   let fh;
@@ -51,36 +83,11 @@ export async function readElfInfo(path: string): Promise<ElfInfo> {
     throw new ElfError(path, `cannot open: ${code ?? (error as Error).message}`, code);
   }
   try {
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(head, 0, 64, 0);
-    if (bytesRead < 52 || head.readUInt32BE(0) !== 0x7f454c46) throw new ElfError(path, 'not an ELF file', 'ENOEXEC');
-    const cls = head[4];
-    const data = head[5];
-    if (cls !== 1 && cls !== 2) throw new ElfError(path, `unknown ELF class ${cls}`, 'ENOEXEC');
-    if (data !== 1 && data !== 2) throw new ElfError(path, `unknown ELF byte order ${data}`, 'ENOEXEC');
-    if (cls === 2 && bytesRead < 64) throw new ElfError(path, 'truncated ELF header', 'ENOEXEC');
-    const le = data === 1;
-    const u16 = (b: Buffer, o: number): number => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-    const u32 = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-    const u64 = (b: Buffer, o: number): number => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
-    const machineId = u16(head, 18);
-    const phoff = cls === 2 ? u64(head, 32) : u32(head, 28);
-    const phentsize = u16(head, cls === 2 ? 54 : 42);
-    const phnum = u16(head, cls === 2 ? 56 : 44);
-    let isStatic = true;
-    if (phnum > 0) {
-      if (phentsize < 4 || phnum > 4096) throw new ElfError(path, 'bad program header table', 'ENOEXEC');
-      const table = Buffer.alloc(phentsize * phnum);
-      const { bytesRead: got } = await fh.read(table, 0, table.length, phoff);
-      if (got < table.length) throw new ElfError(path, 'truncated program header table', 'ENOEXEC');
-      for (let i = 0; i < phnum; i++) {
-        if (u32(table, i * phentsize) === PT_INTERP) {
-          isStatic = false;
-          break;
-        }
-      }
-    }
-    return { class: cls === 2 ? 64 : 32, machine: ELF_MACHINES[machineId] ?? `unknown(${machineId})`, machineId, static: isStatic };
+    // The program header table follows the header in practice (offset 52 or 64): 64 KiB hold it.
+    const head = Buffer.alloc(65536);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const bytes = head.subarray(0, bytesRead);
+    return parseElf(path, bytes);
   } catch (error) {
     if (error instanceof ElfError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -12,6 +12,8 @@ export interface StepOutcome {
   errno?: string;
   detail?: string;
   class?: FailureClass;
+  /** The tools path: what performed the step ("busybox /bin/busybox mount", "util-linux /usr/bin/unshare"). */
+  tool?: string;
 }
 
 /** What an errno from an operation most likely means. */

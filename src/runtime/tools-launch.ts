@@ -20,7 +20,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { machine } from 'node:os';
 import type { Host } from '../host/host.js';
-import { errnoFromMessage, findToolset } from '../probes/live/tools.js';
+import { errnoFromMessage, findToolset, type ToolOptions, type Toolset } from '../probes/live/tools.js';
 import type { LaunchResult } from './embedded.js';
 import { elfMachineName, machineFromUname } from './elf.js';
 import { CAPABILITIES, MS, type LaunchPlan, type PlannedMount } from './plan.js';
@@ -36,10 +36,56 @@ export interface LaunchTools {
   unshare: string[];
   /** A multi-call busybox: every tool is run through it, also after entering the root. Null: tools by name from PATH. */
   busybox: string | null;
+  /** Report labels of the tools found (see Toolset.labels). */
+  labels?: Toolset['labels'];
+  /** Where the busybox came from: --busybox, PATH or the bundle's rootfs. */
+  busyboxSource?: Toolset['busyboxSource'];
+  /** Candidates passed over, and why. */
+  notes?: string[];
 }
 
 /** One step line: STEP<TAB>name<TAB>status<TAB>op<TAB>message. */
 const STEP_PREFIX = 'STEP\t';
+/** Which tool the script chose at run time: TOOL<TAB>step<TAB>tool (user: setpriv, nsenter or env). */
+const TOOL_PREFIX = 'TOOL\t';
+
+/** The TOOL lines of the script's fd-3 output: step name -> tool. */
+export function parseToolLines(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(TOOL_PREFIX)) continue;
+    const [name, tool] = line.slice(TOOL_PREFIX.length).split('\t');
+    if (name && tool) out[name] = tool;
+  }
+  return out;
+}
+
+/** The report label of the launcher: "busybox /bin/busybox", "busybox DIR/rootfs/bin/busybox (the bundle's own)", "util-linux". */
+export function launcherLabel(t: LaunchTools): string {
+  if (!t.busybox) return t.name;
+  const from = t.busyboxSource === 'option' ? ' (--busybox)' : t.busyboxSource === 'bundle' ? " (the bundle's own)" : '';
+  return `busybox ${t.busybox}${from}`;
+}
+
+/** The tool that performed a launch step, for the report (undefined for steps no tool performs). */
+export function stepTool(name: string, t: LaunchTools, chosen: Record<string, string> = {}): string | undefined {
+  const from = t.busyboxSource === 'option' ? ' (--busybox)' : t.busyboxSource === 'bundle' ? " (the bundle's own)" : '';
+  // With a busybox every tool is one of its applets; without, the tool found on PATH (or run by name).
+  const tool = (applet: string, role?: keyof NonNullable<LaunchTools['labels']>): string =>
+    t.busybox ? `busybox ${t.busybox} ${applet}${from}` : ((role && t.labels?.[role]) ?? applet);
+  if (name === 'namespaces') return tool('unshare', 'unshare');
+  if (['mount namespace', 'rootfs', 'devices', 'masked and read-only paths', 'read-only root'].includes(name) || name.startsWith('mount ')) return tool('mount', 'mount');
+  if (name === 'pivot_root') return tool('pivot_root', 'pivot_root');
+  if (name === 'chroot') return tool('chroot', 'chroot');
+  if (name === 'hostname') return tool('hostname');
+  if (name === 'rlimits') return `${tool('sh', 'sh')}: ulimit`;
+  if (['user', 'groups', 'capabilities', 'no_new_privs'].includes(name)) {
+    const u = chosen['user'];
+    return u ? u.split(' ').map((a) => tool(a)).join(' + ') : undefined;
+  }
+  if (name === 'exec') return tool('sh', 'sh');
+  return undefined;
+}
 
 /** Single-quoted for sh: nothing inside is special. */
 export function shQuote(s: string): string {
@@ -275,6 +321,8 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
     // SP: what setpriv can do (util-linux: everything; busybox: --nnp and --inh-caps); NS: nsenter -S/-G
     `case "$(y setpriv --help 2>&1)" in *--bounding-set*) SP=full;; *--nnp*) SP=nnp;; *) SP='';; esac`,
     `case "$(y nsenter --help 2>&1)" in *'-S UID'*) NS=1;; *) NS='';; esac`,
+    `if [ "$SP" = full ]; then UT=setpriv; elif [ -n "$NS" ]; then UT=nsenter${plan.noNewPrivileges ? '${SP:+ setpriv}' : ''}; else UT=env; fi`,
+    `printf 'TOOL\\tuser\\t%s\\n' "$UT" >&3`,
     `set --`,
     plan.noPivot ? `set -- \${BB:+"$BB"} chroot .` : ':',
     `if [ "$SP" = full ]; then set -- "$@" ${T} setpriv ${full.map(q).join(' ')}`,
@@ -322,6 +370,7 @@ export function parseStepLines(text: string): StepOutcome[] {
   const steps: StepOutcome[] = [];
   const raw: { fields: string[] }[] = [];
   for (const line of text.split('\n')) {
+    if (line.startsWith(TOOL_PREFIX)) continue;
     if (line.startsWith(STEP_PREFIX)) {
       const rest = line.slice(STEP_PREFIX.length);
       const parts = rest.split('\t');
@@ -380,27 +429,43 @@ export interface ToolsLaunchResult extends LaunchResult {
 }
 
 /** Finds the tools to launch with: a busybox with sh, unshare, mount and pivot_root, else util-linux. */
-export async function findLaunchTools(host: Host, busybox?: string): Promise<LaunchTools | { missing: string; tool: string }> {
-  const t = await findToolset(host, busybox);
+export async function findLaunchTools(host: Host, tools: ToolOptions = {}): Promise<LaunchTools | { missing: string; tool: string; notes?: string[] }> {
+  const t = await findToolset(host, tools);
   if (!t) return { missing: 'a shell (sh)', tool: 'none' };
-  if (!t.unshare) return { missing: 'unshare', tool: t.name };
-  if (!t.mount) return { missing: 'mount', tool: t.name };
+  const notes = t.notes ?? [];
+  if (!t.unshare) return { missing: 'unshare', tool: t.name, notes };
+  if (!t.mount) return { missing: 'mount', tool: t.name, notes };
   const bb = t.sh[0] === t.name && t.sh[1] === 'sh' ? t.name : null;
-  return { name: t.name, sh: t.sh, unshare: t.unshare, busybox: bb };
+  return { name: t.name, sh: t.sh, unshare: t.unshare, busybox: bb, ...(t.labels ? { labels: t.labels } : {}), ...(t.busyboxSource ? { busyboxSource: t.busyboxSource } : {}), notes };
 }
 
 /* c8 ignore start - needs root and a real launch; covered by test/integration/run-tools.test.ts */
 export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busybox?: string }): Promise<ToolsLaunchResult> {
+  const result = await launchWithToolsInner(plan, host, opts);
+  return result.tools ? { ...result, steps: result.steps.map((s) => withTool(s, result.tools as LaunchTools, result.chosen ?? {})) } : result;
+}
+
+function withTool(s: StepOutcome, t: LaunchTools, chosen: Record<string, string>): StepOutcome {
+  if (s.tool !== undefined) return s;
+  const tool = stepTool(s.name, t, chosen);
+  return tool ? { ...s, tool } : s;
+}
+
+async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybox?: string }): Promise<ToolsLaunchResult & { tools?: LaunchTools; chosen?: Record<string, string> }> {
   const steps: StepOutcome[] = [];
-  const found = await findLaunchTools(host, opts.busybox);
+  // --busybox, busybox on PATH, the bundle's own static busybox, util-linux, toybox.
+  const found = await findLaunchTools(host, { ...(opts.busybox !== undefined ? { busybox: opts.busybox } : {}), bundleRootfs: plan.rootfs });
   if ('missing' in found) {
-    steps.push({ name: 'tools', status: 'failed', op: `find ${found.missing}`, errno: 'ENOENT', detail: `no ${found.missing} (looked for busybox, util-linux, toybox): install a static busybox and pass --busybox`, class: 'host-layout' });
+    const passed = found.notes?.length ? `; ${found.notes.join('; ')}` : '';
+    steps.push({ name: 'tools', status: 'failed', op: `find ${found.missing}`, errno: 'ENOENT', detail: `no ${found.missing} (looked for --busybox, busybox on PATH, the bundle's own busybox, util-linux, toybox): install a static busybox and pass --busybox${passed}`, class: 'host-layout' });
     return { exitCode: 125, started: false, steps, tool: found.tool };
   }
   const t = found;
-  const fail = (step: StepOutcome): ToolsLaunchResult => {
+  // run.ts reports "launched through <tool>": the launcher, and the candidates passed over.
+  const label = `${launcherLabel(t)}${t.notes?.length ? ` (passed over: ${t.notes.join('; ')})` : ''}`;
+  const fail = (step: StepOutcome): ToolsLaunchResult & { tools: LaunchTools } => {
     steps.push(step);
-    return { exitCode: 125, started: false, steps, tool: t.name };
+    return { exitCode: 125, started: false, steps, tool: label, tools: t };
   };
   if (t.busybox && !basename(t.busybox).startsWith('busybox')) {
     return fail({ name: 'tools', status: 'failed', op: `use ${t.busybox}`, errno: 'EINVAL', detail: `${t.busybox}: the busybox file name must begin with "busybox" for its applets to run each other`, class: 'host-layout' });
@@ -414,6 +479,7 @@ export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busy
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
   const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, '-c', script], {});
   const text = exit.lines.map((l) => `${l}\n`).join('');
+  const chosen = parseToolLines(text);
   if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: exit.error.code ?? 'EIO', class: 'internal' });
   const reported = parseStepLines(text);
   if (reported.length === 0) {
@@ -441,11 +507,11 @@ export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busy
   const reachedExec = steps.some((s) => s.name === 'reset process');
   const code = exitStatus(exit, 125);
   if (!failed && !reachedExec) {
-    return { exitCode: 125, started: false, steps: [...steps, { name: 'exec', status: 'failed', op: 'the exec chain (setpriv, env, sh)', errno: 'UNKNOWN', detail: `it stopped with status ${code} before the workload: see the messages above`, class: 'internal' }], tool: t.name };
+    return { exitCode: 125, started: false, steps: [...steps, { name: 'exec', status: 'failed', op: 'the exec chain (setpriv, env, sh)', errno: 'UNKNOWN', detail: `it stopped with status ${code} before the workload: see the messages above`, class: 'internal' }], tool: label, tools: t, chosen };
   }
   if (failed) {
     const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
-    return { exitCode: execFailed ? code : 125, started: false, steps, tool: t.name };
+    return { exitCode: execFailed ? code : 125, started: false, steps, tool: label, tools: t, chosen };
   }
   const hostMachine = machineFromUname(machine());
   if (code === 126 || code === 127 || code === 2) {
@@ -453,11 +519,11 @@ export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busy
     const foreign = foreignElf(plan, hostMachine);
     if (foreign) {
       steps.push({ name: 'exec', status: 'failed', op: `execve ${foreign.path}`, path: foreign.path, errno: 'ENOEXEC', detail: `${foreign.path} is an ELF for ${foreign.machine}; this host runs ${hostMachine}: use a rootfs (e.g. a static busybox) built for ${hostMachine}`, class: 'architecture' });
-      return { exitCode: 126, started: false, steps, tool: t.name };
+      return { exitCode: 126, started: false, steps, tool: label, tools: t, chosen };
     }
   }
   steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1 (through ${t.name})` });
-  return { exitCode: code, started: true, steps, tool: t.name };
+  return { exitCode: code, started: true, steps, tool: label, tools: t, chosen };
 }
 /* c8 ignore stop */
 

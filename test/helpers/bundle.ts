@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { OciSpec } from '../../src/runtime/spec.js';
 
 export const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => {
@@ -33,3 +34,11 @@ export function makeBundle(edit: (spec: OciSpec) => void = () => undefined): str
   writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));
   return dir;
 }
+
+/** NODE_OPTIONS values for child processes: koffi cannot load there, as on Android 7/8 phones. */
+export const NO_KOFFI = {
+  /** process.platform === 'android': koffi finds no module for android-x64. */
+  android: `--import ${fileURLToPath(new URL('./preload-android.js', import.meta.url))}`,
+  /** koffi.node does not dlopen. */
+  dlopen: `--import ${fileURLToPath(new URL('./preload-no-koffi.js', import.meta.url))}`,
+} as const;

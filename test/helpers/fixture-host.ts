@@ -29,6 +29,8 @@ export interface HostJson {
   exec?: Record<string, ExecResult>;
   /** Programs on PATH. */
   which?: Record<string, string>;
+  /** Symbolic links: path -> where it leads (e.g. /system/bin/mount -> /system/bin/toybox). */
+  links?: Record<string, string>;
 }
 
 export class FixtureHost implements Host {
@@ -95,6 +97,10 @@ export class FixtureHost implements Host {
 
   async which(name: string): Promise<string | null> {
     return this.json.which?.[name] ?? null;
+  }
+
+  async realpath(path: string): Promise<string | null> {
+    return this.json.links?.[path] ?? path;
   }
 
   env(name: string): string | undefined {

@@ -11,6 +11,8 @@ import { gatherFacts } from '../../src/probes/facts.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';
 import { runChecks } from '../../src/probes/run.js';
 import { getOldKernelHelper } from '../helpers/oldkernel.js';
+import { NO_KOFFI } from '../helpers/bundle.js';
+import { validateProbeReport } from '../helpers/schemas.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const isRoot = process.geteuid?.() === 0;
@@ -40,6 +42,47 @@ t.test('live probes on this host', { skip: isRoot ? false : 'needs root: the liv
     const dir = scratchOf(run.facts.live?.mount.scratch?.op);
     t.ok(dir, `${run.facts.live?.path}: the scratch directory is named in the report`);
     t.notOk(dir && existsSync(dir), `${run.facts.live?.path}: the scratch directory ${dir} is removed`);
+  }
+});
+
+interface CliReport {
+  host: { platform: string };
+  live: { path: string | null; tool: string | null; tools?: Record<string, string>; ffi?: { state: string; reason?: string } };
+  checks: { id: string; status: string; evidence: { source: string; tool?: string }[] }[];
+}
+
+t.test('probe through the executable: koffi, --no-ffi, DROIDCHECK_NO_FFI=1 and koffi failing to load agree on every check', { skip: isRoot ? false : 'needs root: the live namespace and mount tests unshare and mount' }, async (t) => {
+  const probeCli = (args: string[], env: Record<string, string> = {}): CliReport => {
+    const r = spawnSync(process.execPath, [BIN, 'probe', '--format', 'json', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    t.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as CliReport;
+    t.ok(validateProbeReport(report), JSON.stringify(validateProbeReport.errors));
+    return report;
+  };
+  const ways: [string, CliReport][] = [
+    ['koffi', probeCli([])],
+    ['--no-ffi', probeCli(['--no-ffi'])],
+    ['DROIDCHECK_NO_FFI=1', probeCli([], { DROIDCHECK_NO_FFI: '1' })],
+    ['koffi.node does not dlopen', probeCli([], { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${NO_KOFFI.dlopen}` })],
+    ["process.platform 'android' (koffi has no module for it)", probeCli([], { NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${NO_KOFFI.android}` })],
+  ];
+  const [, ffi] = ways[0] as [string, CliReport];
+  t.equal(ffi.live.path, 'ffi', `koffi loads here: ${JSON.stringify(ffi.live)}`);
+  t.same(ffi.live.ffi, { state: 'used' });
+  t.equal(ways[1]?.[1].live.ffi?.state, 'off');
+  t.equal(ways[2]?.[1].live.ffi?.state, 'off');
+  t.match(ways[3]?.[1].live.ffi, { state: 'unavailable', reason: /dlopen failed/ });
+  t.match(ways[4]?.[1].live.ffi, { state: 'unavailable', reason: /Cannot find the native Koffi module/ });
+  t.equal(ways[4]?.[1].host.platform, 'android', 'the faked platform reaches the report');
+  const expected = Object.fromEntries(ffi.checks.map((c) => [c.id, c.status]));
+  t.equal(Object.keys(expected).length, ALL_CHECKS.length, 'every check is compared');
+  for (const [how, report] of ways.slice(1)) {
+    t.equal(report.live.path, 'tools', `${how}: the tools path`);
+    t.match(report.live.tools?.unshare, /^(busybox \S+ unshare|util-linux \S+)/, `${how}: the report names the unshare tool`);
+    t.ok(report.checks.every((c) => c.evidence.every((e) => e.source !== 'live' || e.tool)), `${how}: every live test names its tool`);
+    const got = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+    const differ = Object.keys(expected).filter((id) => got[id] !== expected[id]).map((id) => `${id}: koffi ${expected[id]}, ${how} ${got[id]}`);
+    t.same(differ, [], `${how}: all ${Object.keys(expected).length} checks have the status of the koffi path`);
   }
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { BUSYBOX, makeBundle, NO_KOFFI } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 import { validateRunReport } from '../helpers/schemas.js';
 
@@ -20,6 +20,7 @@ const skip = !isRoot ? 'needs root: launching a container unshares namespaces an
 interface Step {
   name: string;
   status: string;
+  tool?: string;
   errno?: string;
   detail?: string;
   class?: string;
@@ -31,9 +32,13 @@ interface Report {
 }
 
 function run(bundle: string, name: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; report: Report; ms: number } {
+  return runEnv({}, bundle, name, ...args);
+}
+
+function runEnv(env: Record<string, string>, bundle: string, name: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; report: Report; ms: number } {
   const reportFile = join(bundle, name);
   const start = Date.now();
-  const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--report', reportFile, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--report', reportFile, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
   const ms = Date.now() - start;
   const report = yaml.load(readFileSync(reportFile, 'utf8')) as Report;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, report, ms };
@@ -94,7 +99,39 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
     delete b['capabilities'];
   }
   t.same(b, a, 'the same steps and statuses on both paths');
+  const seen = (x: { stdout: string }, capsAlike: boolean): Record<string, string> => {
+    const f = facts(x.stdout);
+    if (!capsAlike) {
+      delete f['CapEff'];
+      delete f['CapBnd'];
+    }
+    return { ...f, fds: pid1Fds(x.stdout) };
+  };
+  const capsAlike = caps?.status === 'ok';
+  t.same(seen(r, capsAlike), seen(ffi, capsAlike), `the same view from inside the container on both paths${capsAlike ? '' : ' (but for the capabilities busybox cannot drop)'}`);
   t.comment(`launch times: ffi ${ffi.ms} ms, tools ${r.ms} ms`);
+
+  // Every way onto the tools path: the same steps, statuses and view from inside as --no-ffi.
+  const withNodeOptions = (extra: string): Record<string, string> => ({ NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${extra}` });
+  const ways: [string, Record<string, string>, RegExp][] = [
+    ['DROIDCHECK_NO_FFI=1', { DROIDCHECK_NO_FFI: '1' }, /^--no-ffi: launched through busybox \S*busybox/],
+    ['koffi.node does not dlopen', withNodeOptions(NO_KOFFI.dlopen), /^koffi does not load \(dlopen failed: .*\): launched through busybox \S*busybox/],
+    ["process.platform 'android'", withNodeOptions(NO_KOFFI.android), /^koffi does not load \(Cannot find the native Koffi module.*\): launched through busybox \S*busybox/],
+    // No busybox, util-linux or toybox on PATH: the bundle's own static busybox (same machine) does everything.
+    ["the bundle's own busybox only (PATH=/nonexistent, android)", { PATH: '/nonexistent', ...withNodeOptions(NO_KOFFI.android) }, /launched through busybox \S+\/rootfs\/bin\/busybox \(the bundle's own\)/],
+  ];
+  for (const [how, env, detail] of ways) {
+    const w = runEnv(env, bundle, `${how.replace(/\W+/g, '-')}.yaml`, '--fix-config');
+    t.equal(w.status, 7, `${how}: ${w.stderr}`);
+    t.ok(validate(w.report), JSON.stringify(validate.errors));
+    t.match(w.report.runtime, { name: 'embedded', path: 'tools' }, how);
+    t.match(w.report.launch.steps[0], { name: 'tools', status: 'ok', detail }, `${how}: the report names why and through what`);
+    t.same(statuses(w.report.launch.steps), statuses(r.report.launch.steps), `${how}: the same steps and statuses as --no-ffi`);
+    t.same(seen(w, true), seen(r, true), `${how}: the same view from inside as --no-ffi`);
+    const untooled = w.report.launch.steps.filter((s) => !s.tool && !['tools', 'terminal', 'reset process'].includes(s.name));
+    t.same(untooled.map((s) => s.name), [], `${how}: every step names its tool`);
+  }
+  t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount left behind on the host');
 });
 
 t.test('--no-ffi: another user, a missing command, a foreign binary, a failing mount', { skip }, async (t) => {

@@ -25,7 +25,7 @@ t.test('findToolset prefers busybox, then util-linux, then toybox', async (t) =>
   const bb = new FixtureHost('android7-3.10');
   t.match(await findToolset(bb), { name: '/data/local/tmp/busybox', sh: ['/data/local/tmp/busybox', 'sh'], unshare: ['/data/local/tmp/busybox', 'unshare'], pivotRoot: ['/data/local/tmp/busybox', 'pivot_root'] });
   const given = new FixtureHost('android7-3.10', { which: { sh: '/system/bin/sh' } });
-  t.match(await findToolset(given, '/data/local/tmp/busybox'), { name: '/data/local/tmp/busybox' }, '--busybox PATH is used when busybox is not on PATH');
+  t.match(await findToolset(given, { busybox: '/data/local/tmp/busybox' }), { name: '/data/local/tmp/busybox' }, '--busybox PATH is used when busybox is not on PATH');
   const ul = new FixtureHost('noconfig-5.10');
   t.match(await findToolset(ul), { name: 'util-linux', sh: ['/usr/bin/sh'], unshare: ['/usr/bin/unshare'], pivotRoot: ['/usr/sbin/pivot_root'] });
   const toybox = new FixtureHost('android7-3.10', {
@@ -68,7 +68,7 @@ t.test('parseToolsOutput', async (t) => {
     'pivot_root\t127\t',
     'garbage',
   ].join('\n'));
-  t.same(out.unshare.mnt, { op: 'unshare(CLONE_NEWNS)', ok: true });
+  t.same(out.unshare.mnt, { op: 'unshare(CLONE_NEWNS)', ok: true, tool: 'bb' }, 'without labels the toolset name is the tool');
   t.match(out.unshare.ipc, { ok: false, errno: 'EINVAL' });
   t.equal(out.unshare.cgroup, undefined, 'a tool without -C tests nothing');
   t.match(out.notes, [/unshare has no -C: the cgroup namespace was not tested live/]);

@@ -9,8 +9,11 @@ import {
   capList,
   flagsToOptions,
   mountOptions,
+  launcherLabel,
   parseStepLines,
+  parseToolLines,
   shQuote,
+  stepTool,
   toolsLaunchScript,
   unshareArgs,
   withResolvedTargets,
@@ -84,7 +87,7 @@ t.test('the script for the stock runc spec', async (t) => {
 });
 
 /** Runs the script with a stub for every tool: records each call, needs no root. */
-function runWithStub(plan: LaunchPlan): { calls: string[][]; steps: ReturnType<typeof parseStepLines>; status: number | null; dir: string } {
+function runWithStub(plan: LaunchPlan): { calls: string[][]; steps: ReturnType<typeof parseStepLines>; status: number | null; dir: string; fd3: string } {
   const dir = mkdtempSync(join(tmpdir(), 'droidcheck-stub-'));
   const log = join(dir, 'log');
   const stub = join(dir, 'busybox-stub');
@@ -95,7 +98,7 @@ function runWithStub(plan: LaunchPlan): { calls: string[][]; steps: ReturnType<t
   const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   const fd3 = (r.output[3] as unknown as string | null) ?? '';
   const calls = readFileSync(log, 'utf8').split('\x1e').filter(Boolean).map((c) => c.split('\x1f').slice(0, -1));
-  return { calls, steps: parseStepLines(fd3), status: r.status, dir };
+  return { calls, steps: parseStepLines(fd3), status: r.status, dir, fd3 };
 }
 
 t.test('nasty strings reach the tools intact (stub tools, no root)', async (t) => {
@@ -176,4 +179,35 @@ t.test('mount targets are resolved inside the rootfs', async (t) => {
   ];
   const plan = withResolvedTargets(buildPlan(spec, dir));
   t.same(plan.mounts.map((m) => m.target), [join(dir, 'rootfs/real/x'), join(dir, 'rootfs/etc')], 'symlinks cannot lead out of the rootfs');
+});
+
+t.test('every launch step names the tool that performed it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-tools-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const r = runWithStub(buildPlan(stock(), dir));
+  t.teardown(() => rmSync(r.dir, { recursive: true, force: true }));
+  const chosen = parseToolLines(r.fd3);
+  t.same(chosen, { user: 'env' }, 'a stub busybox without setpriv/nsenter help: only env');
+  t.notOk(r.steps.some((s) => s.name === 'TOOL' || /TOOL/.test(s.detail ?? '')), 'TOOL lines are not steps');
+  const bb: LaunchTools = { ...BB, busyboxSource: 'bundle', labels: { unshare: "busybox /bin/busybox unshare (the bundle's own)", mount: "busybox /bin/busybox mount (the bundle's own)" } };
+  t.equal(stepTool('namespaces', bb, chosen), "busybox /bin/busybox unshare (the bundle's own)");
+  t.equal(stepTool('mount /proc', bb, chosen), "busybox /bin/busybox mount (the bundle's own)");
+  t.equal(stepTool('devices', bb, chosen), "busybox /bin/busybox mount (the bundle's own)");
+  t.equal(stepTool('pivot_root', bb, chosen), "busybox /bin/busybox pivot_root (the bundle's own)");
+  t.equal(stepTool('chroot', { ...bb, busyboxSource: 'option' }, chosen), 'busybox /bin/busybox chroot (--busybox)');
+  t.equal(stepTool('hostname', { ...bb, busyboxSource: 'PATH' }, chosen), 'busybox /bin/busybox hostname');
+  t.equal(stepTool('rlimits', bb, chosen), "busybox /bin/busybox sh (the bundle's own): ulimit");
+  t.equal(stepTool('user', bb, { user: 'nsenter setpriv' }), "busybox /bin/busybox nsenter (the bundle's own) + busybox /bin/busybox setpriv (the bundle's own)");
+  t.equal(stepTool('user', bb, {}), undefined, 'the script did not say');
+  t.equal(stepTool('exec', bb, chosen), "busybox /bin/busybox sh (the bundle's own)");
+  t.equal(stepTool('terminal', bb, chosen), undefined);
+  const ul: LaunchTools = { name: 'util-linux', sh: ['/bin/sh'], unshare: ['/usr/bin/unshare'], busybox: null, labels: { unshare: 'util-linux /usr/bin/unshare', mount: 'util-linux /usr/bin/mount', sh: 'sh /bin/sh' } };
+  t.equal(stepTool('namespaces', ul), 'util-linux /usr/bin/unshare');
+  t.equal(stepTool('user', ul, { user: 'setpriv' }), 'setpriv');
+  t.equal(stepTool('rlimits', ul), 'sh /bin/sh: ulimit');
+  t.equal(stepTool('pivot_root', ul), 'pivot_root', 'no label: the tool by name');
+  t.equal(launcherLabel(ul), 'util-linux');
+  t.equal(launcherLabel(bb), "busybox /bin/busybox (the bundle's own)");
+  t.equal(launcherLabel({ ...BB, busyboxSource: 'option' }), 'busybox /bin/busybox (--busybox)');
+  t.equal(launcherLabel({ ...BB, busyboxSource: 'PATH' }), 'busybox /bin/busybox');
 });

@@ -103,7 +103,7 @@ const devptsInstances: Check = {
     const options = old ? ['DEVPTS_MULTIPLE_INSTANCES'] : [];
     const pts = facts.live?.mount.devpts;
     const live: Attempt | undefined = pts
-      ? { op: pts.op, ok: pts.ok && pts.ptmx === true && pts.separateInstance !== false, ...(pts.errno ? { errno: pts.errno } : {}),
+      ? { op: pts.op, ok: pts.ok && pts.ptmx === true && pts.separateInstance !== false, ...(pts.errno ? { errno: pts.errno } : {}), ...(pts.tool ? { tool: pts.tool } : {}),
           detail: `ptmx node ${pts.ptmx ? 'present' : 'absent'}, instance ${pts.separateInstance === null ? 'unknown' : pts.separateInstance ? 'separate from /dev/pts' : 'shared with /dev/pts'}` }
       : undefined;
     const v = decide(facts, options, live);

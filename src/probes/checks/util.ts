@@ -30,7 +30,7 @@ export function configHas(facts: Facts, options: readonly string[]): boolean | n
 
 export function liveEvidence(a: Attempt): Evidence {
   const value = a.ok ? (a.detail ? `ok (${a.detail})` : 'ok') : `${a.errno ?? 'failed'}${a.detail ? `: ${a.detail}` : ''}`;
-  return { source: 'live', what: a.op, value };
+  return { source: 'live', what: a.op, value, ...(a.tool ? { tool: a.tool } : {}) };
 }
 
 export function kernelOption(options: readonly string[], text?: string): Remediation {

@@ -2,13 +2,15 @@
 // else tools (busybox, util-linux, toybox). Records which and why.
 
 import type { Host } from '../../host/host.js';
-import { errnoFromMessage, findToolset, runToolsLive } from './tools.js';
-import { SYSCALL_NAMES, type LiveResults } from './types.js';
+import { errnoFromMessage, findToolset, runToolsLive, type ToolOptions } from './tools.js';
+import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
 
 export interface LiveOptions {
   /** --no-ffi or DROIDCHECK_NO_FFI=1. */
   noFfi: boolean;
   busybox?: string;
+  /** `run`: the bundle's rootfs, whose static busybox may drive the tools path. */
+  bundleRootfs?: string;
   isRoot: boolean;
   arch: string;
 }
@@ -17,6 +19,8 @@ export interface LiveRun {
   results: LiveResults | null;
   /** Why FFI was not used, or why nothing ran. */
   notes: string[];
+  /** used: koffi ran the tests; off: --no-ffi / DROIDCHECK_NO_FFI=1; unavailable: koffi did not load (reason). */
+  ffi?: { state: 'used' | 'off' | 'unavailable'; reason?: string };
 }
 
 /** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
@@ -37,48 +41,73 @@ export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): vo
 }
 
 /** The user namespace needs a single-threaded caller, so even the FFI path asks a tool. */
-async function userNsByTool(host: Host, results: LiveResults, busybox?: string): Promise<void> {
-  const t = await findToolset(host, busybox);
+async function userNsByTool(host: Host, results: LiveResults, tools: ToolOptions): Promise<void> {
+  const t = await findToolset(host, tools);
   if (!t?.unshare) {
     results.notes.push('no unshare tool: the user namespace was not tested live');
     return;
   }
   const [file, ...args] = t.unshare as [string, ...string[]];
   const r = await host.exec(file, [...args, '-U', 'true']);
+  const tool = t.labels?.unshare ?? t.name;
   results.unshare.user =
     r.exitCode === 0
-      ? { op: 'unshare(CLONE_NEWUSER)', ok: true, detail: `via ${t.name}` }
-      : { op: 'unshare(CLONE_NEWUSER)', ok: false, errno: errnoFromMessage(r.stderr), detail: r.stderr.trim() };
+      ? { op: 'unshare(CLONE_NEWUSER)', ok: true, detail: `via ${t.name}`, tool }
+      : { op: 'unshare(CLONE_NEWUSER)', ok: false, errno: errnoFromMessage(r.stderr), detail: r.stderr.trim(), tool };
+  if (t.labels?.unshare) results.tools = { ...results.tools, unshare: t.labels.unshare };
+}
+
+/** Every attempt the FFI worker made, marked as made through koffi. */
+function markFfi(results: LiveResults): void {
+  const mark = (a: Attempt | undefined): void => {
+    if (a && a.tool === undefined) a.tool = 'koffi';
+  };
+  for (const a of Object.values(results.unshare)) mark(a);
+  for (const a of Object.values(results.mount)) mark(a);
+  for (const a of Object.values(results.syscalls)) mark(a);
+  for (const a of [results.pivotRoot, results.chroot, results.seccompFilter, results.noNewPrivs, results.inetAsNobody]) mark(a);
+}
+
+/** Why a failed koffi load failed, in one line. */
+export function ffiFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() || 'unknown error';
 }
 
 export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
   const notes: string[] = [];
+  const tools: ToolOptions = { ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) };
+  let ffi: LiveRun['ffi'];
   const scratch = await host.makeScratchDir();
   try {
     if (!opts.noFfi) {
       try {
         const results = await host.ffiLive({ scratch, arch: opts.arch, isRoot: opts.isRoot });
-        if (opts.isRoot) await userNsByTool(host, results, opts.busybox);
-        return { results, notes };
+        markFfi(results);
+        if (opts.isRoot) await userNsByTool(host, results, tools);
+        return { results, notes, ffi: { state: 'used' } };
       } catch (error) {
-        notes.push(`FFI unavailable (${(error as Error).message}): live tests used tools`);
+        const reason = ffiFailure(error);
+        ffi = { state: 'unavailable', reason };
+        notes.push(`FFI unavailable (koffi: ${reason}): live tests used tools`);
       }
     } else {
+      ffi = { state: 'off' };
       notes.push('FFI switched off (--no-ffi or DROIDCHECK_NO_FFI=1): live tests used tools');
     }
     if (!opts.isRoot) {
       notes.push('not root: namespace and mount tests need root and were not run');
-      return { results: null, notes };
+      return { results: null, notes, ffi };
     }
-    const results = await runToolsLive(host, scratch, opts.busybox);
+    const results = await runToolsLive(host, scratch, tools);
     if (!results) {
       notes.push('no shell or busybox found: no live tests were run');
-      return { results: null, notes };
+      return { results: null, notes, ffi };
     }
     const kallsyms = await host.readFile('/proc/kallsyms');
     if (kallsyms && kallsyms.length > 0) syscallsFromKallsyms(kallsyms.toString('utf8'), results);
     else results.notes.push('/proc/kallsyms unreadable: system calls were judged by kernel version');
-    return { results, notes };
+    return { results, notes, ffi };
   } finally {
     await host.removeScratchDir(scratch);
   }

@@ -4,6 +4,7 @@
 
 import type { Host } from '../../host/host.js';
 import { emptyLive, type Attempt, type LiveResults, type NsName } from './types.js';
+import { machineFromUname, parseElf } from '../../runtime/elf.js';
 
 /** The programs the tools path uses; each may be a multi-call binary plus applet. */
 export interface Toolset {
@@ -14,24 +15,100 @@ export interface Toolset {
   mount: string[] | null;
   pivotRoot: string[] | null;
   chroot: string[] | null;
+  /** Where the busybox came from, when one is used. */
+  busyboxSource?: BusyboxSource;
+  /** What each tool is, for the report: "busybox /bin/busybox unshare", "util-linux /usr/bin/unshare", "toybox /system/bin/toybox chroot". */
+  labels?: Partial<Record<ToolRole, string>>;
+  /** Why a busybox candidate was passed over (a bad --busybox, a bundle busybox for another machine). */
+  notes?: string[];
 }
 
-/** Finds tools in the order busybox, util-linux, toybox (busybox has every applet we need). */
-export async function findToolset(host: Host, busyboxPath?: string): Promise<Toolset | null> {
-  const busybox = busyboxPath ?? (await host.which('busybox'));
-  if (busybox) {
-    const list = await host.exec(busybox, ['--list']);
-    const applets = new Set(list.stdout.split('\n'));
-    if (list.exitCode === 0 && applets.has('sh')) {
-      const applet = (name: string): string[] | null => (applets.has(name) ? [busybox, name] : null);
-      return {
-        name: busybox,
-        sh: [busybox, 'sh'],
-        unshare: applet('unshare'),
-        mount: applet('mount'),
-        pivotRoot: applet('pivot_root'),
-        chroot: applet('chroot'),
-      };
+export type ToolRole = 'sh' | 'unshare' | 'mount' | 'pivot_root' | 'chroot';
+/** option: --busybox PATH; PATH: found on PATH; bundle: the bundle's own rootfs. */
+export type BusyboxSource = 'option' | 'PATH' | 'bundle';
+
+export interface ToolOptions {
+  /** --busybox PATH. */
+  busybox?: string;
+  /** `run`: the bundle's rootfs, whose own static busybox is used when it runs on this machine. */
+  bundleRootfs?: string;
+}
+
+/** Where a bundle keeps its busybox. */
+export const BUNDLE_BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox', '/sbin/busybox', '/usr/sbin/busybox'] as const;
+
+/** The package a non-busybox tool usually comes from on a Linux distribution. */
+const FAMILY: Record<ToolRole, string> = { sh: 'sh', unshare: 'util-linux', mount: 'util-linux', pivot_root: 'util-linux', chroot: 'coreutils' };
+
+/** The report label of a tool found by name: toybox/busybox when the path leads to one. */
+async function labelOf(host: Host, role: ToolRole, argv: string[]): Promise<string> {
+  const [file, applet] = argv as [string, string | undefined];
+  if (applet !== undefined) return `${/toybox/.test(file) ? 'toybox' : 'busybox'} ${file} ${applet}`;
+  const real = (await host.realpath(file)) ?? file;
+  const base = real.slice(real.lastIndexOf('/') + 1);
+  if (base === 'toybox' || base.startsWith('busybox')) return `${base === 'toybox' ? 'toybox' : 'busybox'} ${real} ${role} (as ${file})`;
+  return `${FAMILY[role]} ${file}`;
+}
+
+/** A busybox in the bundle's rootfs that runs here: static, for this machine. Null with a reason otherwise. */
+export async function bundleBusybox(host: Host, rootfs: string): Promise<{ path: string | null; note?: string }> {
+  const here = machineFromUname(host.uname().machine);
+  for (const rel of BUNDLE_BUSYBOX_PATHS) {
+    const path = `${rootfs}${rel}`;
+    if ((await host.stat(path)) !== 'file') continue;
+    const bytes = await host.readFile(path);
+    let info;
+    try {
+      info = parseElf(path, bytes ?? Buffer.alloc(0));
+    } catch (error) {
+      return { path: null, note: `bundle busybox ${path}: ${(error as Error).message.replace(`${path}: `, '')}: not used` };
+    }
+    if (info.machine !== here) return { path: null, note: `bundle busybox ${path} is for ${info.machine}, this machine is ${here}: not used` };
+    if (!info.static) return { path: null, note: `bundle busybox ${path} is dynamically linked (its loader is inside the rootfs): not used` };
+    return { path };
+  }
+  return { path: null };
+}
+
+/** A busybox that runs and has sh: its applets; null with a note otherwise. */
+async function tryBusybox(host: Host, path: string, source: BusyboxSource, notes: string[]): Promise<Toolset | null> {
+  const list = await host.exec(path, ['--list']);
+  const applets = new Set(list.stdout.split('\n'));
+  if (list.exitCode !== 0 || !applets.has('sh')) {
+    const why = list.spawnError ?? (list.exitCode !== 0 ? `--list exited with ${list.exitCode}${list.stderr.trim() ? `: ${list.stderr.trim()}` : ''}` : 'it has no sh applet');
+    notes.push(`${source === 'option' ? '--busybox ' : source === 'bundle' ? 'bundle busybox ' : 'busybox on PATH '}${path} not used: ${why}`);
+    return null;
+  }
+  const applet = (name: string): string[] | null => (applets.has(name) ? [path, name] : null);
+  const t: Toolset = { name: path, sh: [path, 'sh'], unshare: applet('unshare'), mount: applet('mount'), pivotRoot: applet('pivot_root'), chroot: applet('chroot'), busyboxSource: source, notes };
+  const from = source === 'option' ? ' (--busybox)' : source === 'bundle' ? ' (the bundle\'s own)' : '';
+  const roles: [ToolRole, string[] | null][] = [['sh', t.sh], ['unshare', t.unshare], ['mount', t.mount], ['pivot_root', t.pivotRoot], ['chroot', t.chroot]];
+  t.labels = Object.fromEntries(roles.filter(([, argv]) => argv).map(([role]) => [role, `busybox ${path} ${role}${from}`]));
+  return t;
+}
+
+/**
+ * Finds tools in the order: --busybox PATH, busybox on PATH, the bundle's own
+ * static busybox (run only, when its ELF machine is this one's), then each
+ * tool from PATH (util-linux), then toybox applets.
+ */
+export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<Toolset | null> {
+  const notes: string[] = [];
+  if (opts.busybox) {
+    const t = await tryBusybox(host, opts.busybox, 'option', notes);
+    if (t) return t;
+  }
+  const onPath = await host.which('busybox');
+  if (onPath && onPath !== opts.busybox) {
+    const t = await tryBusybox(host, onPath, 'PATH', notes);
+    if (t) return t;
+  }
+  if (opts.bundleRootfs) {
+    const found = await bundleBusybox(host, opts.bundleRootfs);
+    if (found.note) notes.push(found.note);
+    if (found.path) {
+      const t = await tryBusybox(host, found.path, 'bundle', notes);
+      if (t) return t;
     }
   }
   const sh = await host.which('sh');
@@ -44,14 +121,20 @@ export async function findToolset(host: Host, busyboxPath?: string): Promise<Too
     return toybox && toyApplets.has(name) ? [toybox, name] : null;
   };
   const unshare = await pick('unshare');
-  return {
+  const t: Toolset = {
     name: toybox && !unshare ? `${toybox} (toybox)` : 'util-linux',
     sh: [sh],
     unshare,
     mount: await pick('mount'),
     pivotRoot: await pick('pivot_root'),
     chroot: await pick('chroot'),
+    notes,
   };
+  const roles: [ToolRole, string[] | null][] = [['sh', t.sh], ['unshare', t.unshare], ['mount', t.mount], ['pivot_root', t.pivotRoot], ['chroot', t.chroot]];
+  const labels: Partial<Record<ToolRole, string>> = {};
+  for (const [role, argv] of roles) if (argv) labels[role] = await labelOf(host, role, argv);
+  t.labels = labels;
+  return t;
 }
 
 const NS_FLAGS: Record<NsName, string> = { mnt: 'm', uts: 'u', ipc: 'i', net: 'n', pid: 'p', user: 'U', cgroup: 'C' };
@@ -129,17 +212,20 @@ function attempt(op: string, rc: string, message: string): Attempt {
 export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): LiveResults {
   const out = emptyLive('tools');
   out.tool = t.name;
+  if (t.labels) out.tools = { ...t.labels };
+  out.notes.push(...(t.notes ?? []));
+  const label = (role: ToolRole): string => t.labels?.[role] ?? t.name;
   const rows = new Map<string, [string, string]>();
   for (const line of stdout.split('\n')) {
     const [key, rc, message] = line.split('\t');
     if (key && rc !== undefined) rows.set(key, [rc, (message ?? '').trim()]);
   }
-  const get = (key: string, op: string): Attempt | undefined => {
+  const get = (key: string, op: string, role: ToolRole = 'mount'): Attempt | undefined => {
     const row = rows.get(key);
-    return row ? attempt(op, row[0], row[1]) : undefined;
+    return row ? { ...attempt(op, row[0], row[1]), tool: label(role) } : undefined;
   };
   for (const ns of Object.keys(NS_FLAGS) as NsName[]) {
-    const a = get(`unshare.${ns}`, `unshare(${NS_CLONE[ns]})`);
+    const a = get(`unshare.${ns}`, `unshare(${NS_CLONE[ns]})`, 'unshare');
     if (a && !a.ok && UNSUPPORTED_OPTION.test(a.detail ?? '')) out.notes.push(`${t.name}: unshare has no -${NS_FLAGS[ns]}: the ${ns} namespace was not tested live`);
     else if (a) out.unshare[ns] = a;
   }
@@ -160,9 +246,9 @@ export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): L
       separateInstance: hostDev && ownDev ? hostDev !== ownDev : null,
     };
   }
-  const chroot = get('chroot', 'chroot /');
+  const chroot = get('chroot', 'chroot /', 'chroot');
   if (chroot) out.chroot = chroot;
-  const pivot = rows.has('newroot') && rows.get('newroot')?.[0] !== '0' ? get('newroot', `mount tmpfs on ${S}/new`) : get('pivot_root', `pivot_root ${S}/new ${S}/new/old`);
+  const pivot = rows.has('newroot') && rows.get('newroot')?.[0] !== '0' ? get('newroot', `mount tmpfs on ${S}/new`) : get('pivot_root', `pivot_root ${S}/new ${S}/new/old`, 'pivot_root');
   if (pivot) out.pivotRoot = pivot;
   if (!t.unshare) out.notes.push(`${t.name}: no unshare tool, namespace and mount tests were not run`);
   else if (!t.mount) out.notes.push(`${t.name}: no mount tool, mount tests were not run`);
@@ -171,8 +257,8 @@ export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): L
 }
 
 /** Runs the live tests through tools; null when there is no shell at all. */
-export async function runToolsLive(host: Host, scratch: string, busybox?: string): Promise<LiveResults | null> {
-  const t = await findToolset(host, busybox);
+export async function runToolsLive(host: Host, scratch: string, tools: ToolOptions = {}): Promise<LiveResults | null> {
+  const t = await findToolset(host, tools);
   if (!t) return null;
   const [sh, ...shArgs] = t.sh as [string, ...string[]];
   const r = await host.exec(sh, [...shArgs, '-c', toolsScript(t, scratch)], { timeoutMs: 20000 });

@@ -38,6 +38,8 @@ export interface Attempt {
   errno?: string;
   /** Extra facts: a tool's message, an observed value. */
   detail?: string;
+  /** What made the attempt: "koffi", "busybox /bin/busybox unshare", "util-linux /usr/bin/mount"... */
+  tool?: string;
 }
 
 export interface LiveResults {
@@ -45,6 +47,8 @@ export interface LiveResults {
   path: 'ffi' | 'tools';
   /** The program used on the tools path, e.g. "/bin/busybox". */
   tool?: string;
+  /** Each tool the tools path used, by role (sh, unshare, mount, pivot_root, chroot). */
+  tools?: Partial<Record<'sh' | 'unshare' | 'mount' | 'pivot_root' | 'chroot', string>>;
   unshare: Partial<Record<NsName, Attempt>>;
   mount: {
     /** Private mount namespace and a tmpfs scratch mount: the base every other mount test needs. */
