@@ -40,21 +40,24 @@ export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): vo
   results.syscallSource = 'kallsyms';
 }
 
-/** The user namespace needs a single-threaded caller, so even the FFI path asks a tool. */
-async function userNsByTool(host: Host, results: LiveResults, tools: ToolOptions): Promise<void> {
+/**
+ * The user namespace needs a single-threaded caller, so even the FFI path asks
+ * a tool. Returns a function that writes the answer into the FFI results, so
+ * the test can run while the koffi worker runs its own.
+ */
+async function userNsByTool(host: Host, tools: ToolOptions): Promise<(results: LiveResults) => void> {
   const t = await findToolset(host, tools);
-  if (!t?.unshare) {
-    results.notes.push('no unshare tool: the user namespace was not tested live');
-    return;
-  }
+  if (!t?.unshare) return (results) => void results.notes.push('no unshare tool: the user namespace was not tested live');
   const [file, ...args] = t.unshare as [string, ...string[]];
   const r = await host.exec(file, [...args, '-U', 'true']);
   const tool = t.labels?.unshare ?? t.name;
-  results.unshare.user =
-    r.exitCode === 0
-      ? { op: 'unshare(CLONE_NEWUSER)', ok: true, detail: `via ${t.name}`, tool }
-      : { op: 'unshare(CLONE_NEWUSER)', ok: false, errno: errnoFromMessage(r.stderr), detail: r.stderr.trim(), tool };
-  if (t.labels?.unshare) results.tools = { ...results.tools, unshare: t.labels.unshare };
+  return (results) => {
+    results.unshare.user =
+      r.exitCode === 0
+        ? { op: 'unshare(CLONE_NEWUSER)', ok: true, detail: `via ${t.name}`, tool }
+        : { op: 'unshare(CLONE_NEWUSER)', ok: false, errno: errnoFromMessage(r.stderr), detail: r.stderr.trim(), tool };
+    if (t.labels?.unshare) results.tools = { ...results.tools, unshare: t.labels.unshare };
+  };
 }
 
 /** Every attempt the FFI worker made, marked as made through koffi. */
@@ -82,9 +85,12 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
   try {
     if (!opts.noFfi) {
       try {
+        // The tool's user-namespace test runs beside the worker's tests (a separate process).
+        const userNs = opts.isRoot ? userNsByTool(host, tools) : null;
+        userNs?.catch(() => undefined);
         const results = await host.ffiLive({ scratch, arch: opts.arch, isRoot: opts.isRoot });
         markFfi(results);
-        if (opts.isRoot) await userNsByTool(host, results, tools);
+        if (userNs) (await userNs)(results);
         return { results, notes, ffi: { state: 'used' } };
       } catch (error) {
         const reason = ffiFailure(error);
