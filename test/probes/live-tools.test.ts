@@ -93,6 +93,13 @@ t.test('syscallsFromKallsyms finds entry points under any prefix', async (t) => 
   t.match(r.syscalls.clone3, { ok: true });
   t.match(r.syscalls.openat2, { ok: false, errno: 'ENOSYS' });
   t.equal(r.syscallSource, 'kallsyms');
+  // Whole symbol names only: a longer name, a module symbol (tab, [module]) and the last line without a newline.
+  const edge = emptyLive('tools');
+  syscallsFromKallsyms('0 T sys_renameat2_compat\n0 T xsys_seccomp\n0 t __se_sys_execveat\t[mod]\n0 T __do_sys_openat2', edge);
+  t.match(edge.syscalls.renameat2, { ok: false }, 'sys_renameat2_compat is not renameat2');
+  t.match(edge.syscalls.seccomp, { ok: false }, 'xsys_seccomp is not seccomp');
+  t.match(edge.syscalls.execveat, { ok: true });
+  t.match(edge.syscalls.openat2, { ok: true });
 });
 
 t.test('runLive: FFI first, tools when it fails or is switched off, nothing without root', async (t) => {

@@ -23,17 +23,16 @@ export interface LiveRun {
   ffi?: { state: 'used' | 'off' | 'unavailable'; reason?: string };
 }
 
+const SYSCALL_PREFIXES = ['sys_', 'SyS_', '__x64_sys_', '__arm64_sys_', '__ia32_sys_', '__se_sys_', '__do_sys_'];
+/** One pass over kallsyms (5 MB, 120 000 lines here): " <prefix><name>" as a whole symbol name. */
+const SYSCALL_SYMBOL = new RegExp(` (?:${SYSCALL_PREFIXES.join('|')})(${SYSCALL_NAMES.join('|')})(?=[\t\n]|$)`, 'gm');
+
 /** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
 export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): void {
-  const names = new Set<string>();
-  for (const line of kallsyms.split('\n')) {
-    const sym = line.split(' ')[2];
-    if (sym && /sys_/i.test(sym)) names.add(sym);
-  }
-  const prefixes = ['sys_', 'SyS_', '__x64_sys_', '__arm64_sys_', '__ia32_sys_', '__se_sys_', '__do_sys_'];
+  const found = new Set<string>();
+  for (const m of kallsyms.matchAll(SYSCALL_SYMBOL)) found.add(m[1] as string);
   for (const name of SYSCALL_NAMES) {
-    const found = prefixes.some((p) => names.has(p + name));
-    results.syscalls[name] = found
+    results.syscalls[name] = found.has(name)
       ? { op: `${name}()`, ok: true, detail: 'symbol in /proc/kallsyms' }
       : { op: `${name}()`, ok: false, errno: 'ENOSYS', detail: 'no symbol in /proc/kallsyms' };
   }
@@ -105,12 +104,14 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
       notes.push('not root: namespace and mount tests need root and were not run');
       return { results: null, notes, ffi };
     }
+    // kallsyms is large and slow to generate: read it while the tools run.
+    const kallsymsRead = host.readFile('/proc/kallsyms');
     const results = await runToolsLive(host, scratch, tools);
     if (!results) {
       notes.push('no shell or busybox found: no live tests were run');
       return { results: null, notes, ffi };
     }
-    const kallsyms = await host.readFile('/proc/kallsyms');
+    const kallsyms = await kallsymsRead;
     if (kallsyms && kallsyms.length > 0) syscallsFromKallsyms(kallsyms.toString('utf8'), results);
     else results.notes.push('/proc/kallsyms unreadable: system calls were judged by kernel version');
     return { results, notes, ffi };
