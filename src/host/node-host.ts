@@ -142,18 +142,28 @@ export class NodeHost implements Host {
         stdout: false,
         stderr: false,
       });
+      // The worker's answer counts even when the thread then fails on its way out (e.g. an
+      // exit hook preloaded with --import that cannot write after the worker dropped to uid
+      // 65534): decide on the answer, and on an error only once the thread is gone.
+      let answer: { ok: true; results: LiveResults } | { ok: false; error: string } | null = null;
+      let failure: Error | null = null;
       const timer = setTimeout(() => {
         void worker.terminate();
         reject(new Error('live tests through koffi took over 15 s'));
       }, 15000);
       worker.once('message', (m: { ok: true; results: LiveResults } | { ok: false; error: string }) => {
+        answer = m;
         clearTimeout(timer);
         if (m.ok) resolve(m.results);
         else reject(new Error(m.error));
       });
       worker.once('error', (e) => {
+        failure = e;
+      });
+      worker.once('exit', (code) => {
         clearTimeout(timer);
-        reject(e);
+        if (answer) return;
+        reject(failure ?? new Error(`the koffi worker exited with status ${code} before answering`));
       });
     });
   }

@@ -16,7 +16,8 @@ export function renderMarkdown(report: ProbeReport): string {
   out.push(`- Kernel: \`${h.kernel}\` (${h.machine}, ${h.userspaceBits ?? '?'}-bit userspace)`);
   if (h.android) out.push(`- Android: ${h.android.release ?? '?'} (API ${h.android.sdk ?? '?'})${h.android.model ? `, ${h.android.model}` : ''}`);
   out.push(`- Kernel config: ${report.kernelConfig.source ?? 'none found'}`);
-  out.push(`- Live tests: ${report.live.path ?? 'none'}${report.live.tool ? ` (${report.live.tool})` : ''}`);
+  out.push(`- Live tests: ${report.live.path ?? 'none'}${report.live.tool ? ` (${report.live.tool})` : ''}${report.live.ffi ? `; koffi: ${report.live.ffi.state}${report.live.ffi.reason ? ` (${report.live.ffi.reason})` : ''}` : ''}`);
+  if (report.live.tools) out.push(`- Tools: ${Object.entries(report.live.tools).map(([role, tool]) => `${role}: \`${tool}\``).join(', ')}`);
   const s = report.summary;
   out.push(`- Result: **${s.verdict}**: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped${s.error ? `, ${s.error} errors` : ''}`, '');
   out.push('| | Check | Result |', '|---|---|---|');
@@ -26,7 +27,7 @@ export function renderMarkdown(report: ProbeReport): string {
   for (const o of problems) out.push(...problem(o));
   out.push('', '<details><summary>Evidence</summary>', '');
   for (const o of report.checks) {
-    for (const e of o.evidence) out.push(`- \`${o.id}\`: ${e.what} = \`${e.value.replace(/`/g, "'")}\` (${e.source})`);
+    for (const e of o.evidence) out.push(`- \`${o.id}\`: ${e.what} = \`${e.value.replace(/`/g, "'")}\` (${e.source}${e.tool ? `, ${e.tool}` : ''})`);
   }
   out.push('', '</details>', '');
   return out.join('\n');

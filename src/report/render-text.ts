@@ -45,7 +45,7 @@ export function renderText(report: ProbeReport, c: ChalkInstance, verbose: boole
   const lines: string[] = [];
   const h = report.host;
   const android = h.android ? `, Android ${h.android.release ?? '?'}${h.android.model ? ` (${h.android.model})` : ''}` : '';
-  const live = report.live.path === 'ffi' ? 'live tests via koffi' : report.live.path === 'tools' ? `live tests via ${report.live.tool ?? 'tools'}` : 'no live tests';
+  const live = report.live.path === 'ffi' ? 'live tests via koffi' : report.live.path === 'tools' ? `live tests via ${report.live.tool ?? 'tools'}${report.live.ffi?.state === 'unavailable' ? ' (koffi does not load)' : ''}` : 'no live tests';
   lines.push(c.bold(`droidcheck ${report.tool.version}: Linux ${h.kernel} ${h.machine}${android}; ${live}; kernel config: ${report.kernelConfig.source ?? 'none'}`));
   const byCategory = new Map<Category, CheckOutcome[]>();
   for (const o of report.checks) byCategory.set(o.category, [...(byCategory.get(o.category) ?? []), o]);
@@ -62,7 +62,7 @@ export function renderText(report: ProbeReport, c: ChalkInstance, verbose: boole
       if (o.disagreement) lines.push(`      ${c.yellow('note:')} ${o.disagreement}`);
       if (verbose) {
         for (const r of o.remediation.slice(o.status === 'pass' ? 0 : 1)) lines.push(`      ${c.cyan('also:')} ${r.text}${r.items?.length ? `: ${r.items.join('; ')}` : ''}`);
-        for (const e of o.evidence) lines.push(c.gray(`      · ${e.what} = ${e.value} (${e.source})`));
+        for (const e of o.evidence) lines.push(c.gray(`      · ${e.what} = ${e.value} (${e.source}${e.tool ? `, ${e.tool}` : ''})`));
       }
     }
   }

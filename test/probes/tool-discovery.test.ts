@@ -2,7 +2,7 @@
 // the tool named for every live test, and the FFI state in the report.
 
 import t from 'tap';
-import { bundleBusybox, findToolset } from '../../src/probes/live/tools.js';
+import { bundleBusybox, findToolset, parseToolsOutput, toolsScript, type Toolset } from '../../src/probes/live/tools.js';
 import { runLive } from '../../src/probes/live/index.js';
 import { gatherFacts } from '../../src/probes/facts.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';
@@ -147,4 +147,23 @@ t.test('every live test names its tool; the report says how koffi fared', async 
     t.ok(live.every((e) => typeof e.tool === 'string' && e.tool.length > 0), `${name}: every live evidence names its tool`);
     if (report.live.path === 'tools') t.ok(report.live.tools?.unshare, `${name}: the report names the unshare tool`);
   }
+});
+
+t.test('paranoid network through busybox: nsenter -S/-G 65534, then nc', async (t) => {
+  const withNc = { exitCode: 0, stdout: 'sh\nunshare\nmount\nnsenter\nnc\n', stderr: '' };
+  const host = new FixtureHost('android7-3.10', { exec: { '/data/local/tmp/busybox --list': withNc } });
+  const tools = await findToolset(host);
+  t.same(tools?.inetAsNobody, ['/data/local/tmp/busybox', 'nsenter', '-S', '65534', '-G', '65534', '--', '/data/local/tmp/busybox', 'nc', '-w', '1', '127.0.0.1', '9']);
+  const script = toolsScript(tools as Toolset, '/s');
+  t.match(script, /^t inet '\/data\/local\/tmp\/busybox' 'nsenter' '-S' '65534' .* 'nc' '-w' '1' '127\.0\.0\.1' '9' <\/dev\/null$/m);
+  const paranoid = parseToolsOutput(tools as Toolset, '/s', 'inet\t1\tnc: socket: Permission denied\n');
+  t.match(paranoid.inetAsNobody, { op: 'socket(AF_INET) as uid 65534', ok: false, errno: 'EACCES', tool: /nsenter -S 65534 -G 65534 \+ busybox \S+ nc$/ });
+  const open = parseToolsOutput(tools as Toolset, '/s', "inet\t1\tnc: can't connect to remote host (127.0.0.1): Connection refused\n");
+  t.match(open.inetAsNobody, { ok: true, detail: /socket opened/ });
+  const odd = parseToolsOutput(tools as Toolset, '/s', 'inet\t139\t\n');
+  t.equal(odd.inetAsNobody, undefined, 'no answer is not a guess');
+  t.match(odd.notes, [/could not tell whether uid 65534 may open sockets \(exit status 139\)/]);
+  const without = await findToolset(new FixtureHost('android7-3.10'));
+  t.equal(without?.inetAsNobody, null, 'a busybox without nc: no test');
+  t.notMatch(toolsScript(without as Toolset, '/s'), /t inet/);
 });

@@ -190,7 +190,7 @@ const paranoid: Check = {
   title: 'Android paranoid network',
   category: 'host',
   severity: 'recommended',
-  probes: 'CONFIG_ANDROID_PARANOID_NETWORK, live socket(AF_INET) from a thread with uid/gid 65534 and no groups (EACCES = only group 3003 may open sockets)',
+  probes: 'CONFIG_ANDROID_PARANOID_NETWORK, live socket(AF_INET) with uid/gid 65534 and no groups, from a koffi thread or through busybox nsenter -S/-G and nc (EACCES = only group 3003 may open sockets)',
   run(facts) {
     const evidence: Evidence[] = [];
     const ce = configEvidence(facts, 'ANDROID_PARANOID_NETWORK');
@@ -201,7 +201,7 @@ const paranoid: Check = {
     const paranoidOn = live ? !live.ok && live.errno === 'EACCES' : fromConfig;
     const disagreement = live && fromConfig !== null && fromConfig !== paranoidOn ? `the kernel config says ${fromConfig ? 'on' : 'off'} but the live socket test says ${paranoidOn ? 'on' : 'off'}: the live result counts` : undefined;
     const base = { evidence, configOptions: ['CONFIG_ANDROID_PARANOID_NETWORK'], ...(disagreement ? { disagreement } : {}) };
-    if (paranoidOn === null) return result({ ...base, status: 'skip', summary: 'unknown: no kernel config and no live test (needs FFI and root)' });
+    if (paranoidOn === null) return result({ ...base, status: 'skip', summary: 'unknown: no kernel config and no live test (needs root, and koffi or a busybox with nsenter and nc)' });
     if (!paranoidOn) return result({ ...base, status: 'pass', summary: 'any user may open sockets' });
     return result({
       ...base,

@@ -21,6 +21,11 @@ export interface Toolset {
   labels?: Partial<Record<ToolRole, string>>;
   /** Why a busybox candidate was passed over (a bad --busybox, a bundle busybox for another machine). */
   notes?: string[];
+  /**
+   * busybox only: argv that opens an AF_INET socket as uid/gid 65534 with no groups
+   * (nsenter -S/-G, then nc to 127.0.0.1:9), for Android's paranoid network.
+   */
+  inetAsNobody?: string[] | null;
 }
 
 export type ToolRole = 'sh' | 'unshare' | 'mount' | 'pivot_root' | 'chroot';
@@ -81,6 +86,7 @@ async function tryBusybox(host: Host, path: string, source: BusyboxSource, notes
   }
   const applet = (name: string): string[] | null => (applets.has(name) ? [path, name] : null);
   const t: Toolset = { name: path, sh: [path, 'sh'], unshare: applet('unshare'), mount: applet('mount'), pivotRoot: applet('pivot_root'), chroot: applet('chroot'), busyboxSource: source, notes };
+  t.inetAsNobody = applets.has('nsenter') && applets.has('nc') ? [path, 'nsenter', '-S', '65534', '-G', '65534', '--', path, 'nc', '-w', '1', '127.0.0.1', '9'] : null;
   const from = source === 'option' ? ' (--busybox)' : source === 'bundle' ? ' (the bundle\'s own)' : '';
   const roles: [ToolRole, string[] | null][] = [['sh', t.sh], ['unshare', t.unshare], ['mount', t.mount], ['pivot_root', t.pivotRoot], ['chroot', t.chroot]];
   t.labels = Object.fromEntries(roles.filter(([, argv]) => argv).map(([role]) => [role, `busybox ${path} ${role}${from}`]));
@@ -159,6 +165,8 @@ export function toolsScript(t: Toolset, scratch: string): string {
   if (t.unshare) {
     for (const [ns, flag] of Object.entries(NS_FLAGS)) lines.push(`t unshare.${ns} ${cmd(t.unshare)} -${flag} true`);
   }
+  // Android's paranoid network: may uid 65534 without group 3003 open an AF_INET socket?
+  if (t.inetAsNobody) lines.push(`t inet ${cmd(t.inetAsNobody)} </dev/null`);
   if (t.unshare && t.mount) {
     const m = cmd(t.mount);
     const S = quote(scratch);
@@ -250,6 +258,15 @@ export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): L
   if (chroot) out.chroot = chroot;
   const pivot = rows.has('newroot') && rows.get('newroot')?.[0] !== '0' ? get('newroot', `mount tmpfs on ${S}/new`) : get('pivot_root', `pivot_root ${S}/new ${S}/new/old`, 'pivot_root');
   if (pivot) out.pivotRoot = pivot;
+  const inet = rows.get('inet');
+  if (inet) {
+    const op = 'socket(AF_INET) as uid 65534';
+    const tool = `busybox ${t.name} nsenter -S 65534 -G 65534 + busybox ${t.name} nc`;
+    // busybox dies with "socket: Permission denied" when socket() fails; "can't connect" means it was opened.
+    if (/socket: permission denied/i.test(inet[1])) out.inetAsNobody = { op, ok: false, errno: 'EACCES', detail: inet[1], tool };
+    else if (inet[0] === '0' || /can't connect|connection refused|unreachable/i.test(inet[1])) out.inetAsNobody = { op, ok: true, detail: inet[1] ? `socket opened (${inet[1]})` : 'socket opened', tool };
+    else out.notes.push(`${t.name}: could not tell whether uid 65534 may open sockets (${inet[1] || `exit status ${inet[0]}`})`);
+  }
   if (!t.unshare) out.notes.push(`${t.name}: no unshare tool, namespace and mount tests were not run`);
   else if (!t.mount) out.notes.push(`${t.name}: no mount tool, mount tests were not run`);
   if (!t.pivotRoot) out.notes.push(`${t.name}: no pivot_root tool`);
