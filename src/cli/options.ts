@@ -34,7 +34,7 @@ export const RUN_OPTIONS = {
   report: { type: 'string', describe: 'Write the run report to FILE (YAML; JSON when FILE ends in .json)' },
   'host-fixes': { type: 'boolean', default: false, describe: 'With runc/crun: apply reversible host changes they need (mount the devices cgroup), then undo them' },
   'live-probe': { type: 'boolean', default: false, describe: "Also run the probe's live tests before the launch (slower; the fixes come from the same checks read from files)" },
-  ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi uses busybox/util-linux/toybox for the probe' },
+  ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' },
   redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },

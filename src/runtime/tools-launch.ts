@@ -173,8 +173,9 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
     // step NAME STATUS OP MESSAGE
     `step() { printf 'STEP\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" >&3; }`,
     `fail() { step "$1" failed "$2" "$3"; exit 125; }`,
-    // run NAME OP CMD...: the tool's message becomes the step's message
-    `run() { n=$1; o=$2; shift 2; if m=$("$@" 2>&1); then return 0; fi; fail "$n" "$o" "\${m:-exit status $?}"; }`,
+    // run NAME OP CMD...: the tool's message becomes the step's message. The command runs without a
+    // subshell (one fork fewer per step); only when it fails is it run again to capture its message.
+    `run() { n=$1; o=$2; shift 2; "$@" >/dev/null 2>&1 && return 0; if m=$("$@" 2>&1); then return 0; fi; fail "$n" "$o" "\${m:-exit status $?}"; }`,
     // x TOOL ARGS: a tool, through the busybox when there is one
     `x() { if [ -n "$BB" ]; then "$BB" "$@"; else "$@"; fi; }`,
     `BB=${t.busybox ? q(t.busybox) : "''"}`,
