@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Build (once, then cache) the Android-7-like test kernel used by
 # scripts/android-vm.sh: Linux 6.1 from Debian's linux-source-6.1 tarball,
-# x86_64 tinyconfig + kernel-configs/android7-vm.fragment.
+# tinyconfig + kernel-configs/android7-vm.fragment (shared by all arches)
+# + kernel-configs/android7-vm-ARCH.fragment (arch-specific lines, if the
+# file exists; its lines override the shared ones).
+#   x86_64 (default): native gcc, bzImage
+#   arm64: cross-built with Debian's gcc-aarch64-linux-gnu, Image (QEMU virt)
 #
-# Usage: scripts/android-kernel.sh [--force | --cached-only]
+# Usage: scripts/android-kernel.sh [--arch x86_64|arm64] [--force | --cached-only]
+#   --arch ARCH    target architecture (default $DROIDCHECK_VM_ARCH or x86_64)
 #   --force        rebuild even if a cached kernel exists
-#   --cached-only  print the cached bzImage path, or exit 3 if not built (never builds)
+#   --cached-only  print the cached kernel path, or exit 3 if not built (never builds)
 # Env:
-#   DROIDCHECK_KERNEL_CACHE     cache dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-kernel)
+#   DROIDCHECK_VM_ARCH          default for --arch
+#   DROIDCHECK_KERNEL_CACHE     cache dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-kernel
+#                               for x86_64, .../android-kernel-arm64 for arm64)
+#   DROIDCHECK_KERNEL_SRC_CACHE where the source tarball is extracted (default: the
+#                               x86_64 cache dir's src/, shared by all arches)
 #   DROIDCHECK_KERNEL_TARBALL   kernel source tarball (default /usr/src/linux-source-6.1.tar.xz)
-#   DROIDCHECK_KERNEL_FRAGMENT  config fragment (default kernel-configs/android7-vm.fragment)
+#   DROIDCHECK_KERNEL_FRAGMENT  shared config fragment (default kernel-configs/android7-vm.fragment)
+#   DROIDCHECK_KERNEL_ARCH_FRAGMENT  arch fragment (default kernel-configs/android7-vm-ARCH.fragment)
 #   DROIDCHECK_KERNEL_JOBS      make -j (default 2)
 #   DROIDCHECK_KERNEL_VERBOSE=1 stream make output to stderr instead of a log file
-# Progress goes to stderr; the last line on stdout is the bzImage path.
+# Progress goes to stderr; the last line on stdout is the kernel image path
+# (bzImage for x86_64, Image for arm64).
 set -euo pipefail
 # The whole script is one { } block so bash parses it before running it
 # (editing the file while it runs cannot break a running build).
@@ -26,7 +37,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 tarball=${DROIDCHECK_KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 fragment=${DROIDCHECK_KERNEL_FRAGMENT:-$repo/kernel-configs/android7-vm.fragment}
-cache=${DROIDCHECK_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-kernel}
+arch=${DROIDCHECK_VM_ARCH:-x86_64}
 jobs=${DROIDCHECK_KERNEL_JOBS:-2}
 force=0
 cached_only=0
@@ -34,14 +45,35 @@ cached_only=0
 log() { printf 'android-kernel: %s\n' "$*" >&2; }
 die() { printf 'android-kernel: ERROR: %s\n' "$*" >&2; exit 1; }
 
-for arg in "$@"; do
-  case $arg in
-    --force) force=1 ;;
-    --cached-only) cached_only=1 ;;
+while [ $# -gt 0 ]; do
+  case $1 in
+    --force) force=1; shift ;;
+    --cached-only) cached_only=1; shift ;;
+    --arch) [ $# -ge 2 ] || die "--arch needs a value"; arch=$2; shift 2 ;;
+    --arch=*) arch=${1#--arch=}; shift ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument: $arg" ;;
+    *) die "unknown argument: $1" ;;
   esac
 done
+
+cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck
+case $arch in
+  x86_64|amd64|x86)
+    arch=x86_64; karch=x86_64; cross=""; image=bzImage; image_src=arch/x86/boot/bzImage
+    cache=${DROIDCHECK_KERNEL_CACHE:-$cache_root/android-kernel} ;;
+  arm64|aarch64)
+    arch=arm64; karch=arm64; cross=${DROIDCHECK_KERNEL_CROSS_COMPILE:-aarch64-linux-gnu-}
+    image=Image; image_src=arch/arm64/boot/Image
+    cache=${DROIDCHECK_KERNEL_CACHE:-$cache_root/android-kernel-arm64}
+    command -v "${cross}gcc" >/dev/null 2>&1 || die "${cross}gcc not found (apt-get install gcc-aarch64-linux-gnu)" ;;
+  *) die "unsupported --arch $arch (x86_64 or arm64)" ;;
+esac
+srccache=${DROIDCHECK_KERNEL_SRC_CACHE:-}
+if [ -z "$srccache" ]; then
+  if [ -n "${DROIDCHECK_KERNEL_CACHE:-}" ]; then srccache=$cache/src; else srccache=$cache_root/android-kernel/src; fi
+fi
+arch_fragment=${DROIDCHECK_KERNEL_ARCH_FRAGMENT:-$repo/kernel-configs/android7-vm-$arch.fragment}
+[ -f "$arch_fragment" ] || arch_fragment=""
 
 [ -f "$tarball" ] || die "kernel source $tarball not found (apt-get install linux-source-6.1)"
 [ -f "$fragment" ] || die "config fragment $fragment not found"
@@ -57,17 +89,24 @@ if command -v dpkg >/dev/null 2>&1; then
 fi
 [ -n "$src_id" ] || src_id="$(basename "$tarball")-$(stat -c '%s-%Y' "$tarball")"
 
-key=$(printf 'recipe=%s\nsource=%s\n' "$RECIPE_VERSION" "$src_id" | cat - "$fragment" | sha256sum | cut -c1-16)
+# The x86_64 key without an arch fragment is the same as before arches existed
+# (cached x86_64 kernels stay valid); other arches add their name and fragment.
+key=$( {
+  printf 'recipe=%s\nsource=%s\n' "$RECIPE_VERSION" "$src_id"
+  [ "$arch" = x86_64 ] || printf 'arch=%s\ncross=%s\n' "$arch" "$cross"
+  cat "$fragment"
+  [ -z "$arch_fragment" ] || { echo "# --- arch fragment"; cat "$arch_fragment"; }
+} | sha256sum | cut -c1-16)
 out="$cache/kernels/$key"
 
-if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
-  log "cached kernel $key ($src_id)"
-  echo "$out/bzImage"
+if [ "$force" = 0 ] && [ -s "$out/$image" ]; then
+  log "cached $arch kernel $key ($src_id)"
+  echo "$out/$image"
   exit 0
 fi
 
 if [ "$cached_only" = 1 ]; then
-  log "kernel $key is not built yet (run scripts/android-kernel.sh)"
+  log "$arch kernel $key is not built yet (run scripts/android-kernel.sh --arch $arch)"
   exit 3
 fi
 
@@ -75,15 +114,19 @@ mkdir -p "$cache"
 # One build at a time per cache dir (tests may race).
 exec 9>"$cache/.lock"
 flock 9
-if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
-  log "cached kernel $key (built meanwhile)"
-  echo "$out/bzImage"
+if [ "$force" = 0 ] && [ -s "$out/$image" ]; then
+  log "cached $arch kernel $key (built meanwhile)"
+  echo "$out/$image"
   exit 0
 fi
 
 start=$(date +%s)
 src_tag=$(printf '%s' "$src_id" | tr -c 'A-Za-z0-9._-' '_')
-srcroot="$cache/src/$src_tag"
+srcroot="$srccache/$src_tag"
+mkdir -p "$srccache"
+# The extracted source may be shared by builds for several arches.
+exec 8>"$srccache/.lock-$src_tag"
+flock 8
 if [ ! -f "$srcroot/.extracted" ]; then
   log "extracting $tarball into $srcroot"
   rm -rf "$srcroot"
@@ -91,6 +134,7 @@ if [ ! -f "$srcroot/.extracted" ]; then
   tar -xf "$tarball" -C "$srcroot"
   touch "$srcroot/.extracted"
 fi
+flock -u 8
 srcdir=$(find "$srcroot" -mindepth 2 -maxdepth 2 -name Makefile -printf '%h\n' | head -n1)
 [ -n "$srcdir" ] || die "no kernel Makefile found under $srcroot"
 
@@ -103,24 +147,37 @@ buildlog="$cache/logs/$key.log"
 
 run_make() {
   if [ "${DROIDCHECK_KERNEL_VERBOSE:-0}" = 1 ]; then
-    make -C "$srcdir" O="$build" ARCH=x86_64 "$@" >&2
+    make -C "$srcdir" O="$build" ARCH="$karch" ${cross:+CROSS_COMPILE="$cross"} "$@" >&2
   else
-    if ! make -C "$srcdir" O="$build" ARCH=x86_64 "$@" >>"$buildlog" 2>&1; then
+    if ! make -C "$srcdir" O="$build" ARCH="$karch" ${cross:+CROSS_COMPILE="$cross"} "$@" >>"$buildlog" 2>&1; then
       tail -n 40 "$buildlog" >&2
       die "make $* failed (full log: $buildlog)"
     fi
   fi
 }
 
-log "configuring: tinyconfig + $(basename "$fragment")"
+log "configuring $arch: tinyconfig + $(basename "$fragment")${arch_fragment:+ + $(basename "$arch_fragment")}"
 rm -f "$build/.config"
 run_make tinyconfig
-"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$fragment" >>"$buildlog" 2>&1 \
+"$srcdir/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$fragment" ${arch_fragment:+"$arch_fragment"} >>"$buildlog" 2>&1 \
   || { tail -n 20 "$buildlog" >&2; die "merge_config.sh failed"; }
 run_make olddefconfig
 
-# Verify: every "CONFIG_X=v" in the fragment must be in .config verbatim and
-# every "# CONFIG_X is not set" must not be enabled.
+# Verify: every "CONFIG_X=v" in the fragments must be in .config verbatim and
+# every "# CONFIG_X is not set" must not be enabled. A symbol the arch
+# fragment mentions overrides the shared fragment's line (merge_config.sh
+# applies fragments in order, the last one wins).
+effective_fragment() {
+  if [ -z "$arch_fragment" ]; then cat "$fragment"; return; fi
+  local overridden
+  overridden=$(grep -oE '^(# )?CONFIG_[A-Za-z0-9_]+' "$arch_fragment" | sed 's/^# //' | sort -u)
+  while IFS= read -r line; do
+    sym=$(printf '%s\n' "$line" | grep -oE '^(# )?CONFIG_[A-Za-z0-9_]+' | sed 's/^# //' || true)
+    if [ -n "$sym" ] && printf '%s\n' "$overridden" | grep -qxF -- "$sym"; then continue; fi
+    printf '%s\n' "$line"
+  done <"$fragment"
+  cat "$arch_fragment"
+}
 bad=0
 while IFS= read -r line; do
   case $line in
@@ -137,19 +194,19 @@ while IFS= read -r line; do
         bad=1
       fi ;;
   esac
-done <"$fragment"
-[ "$bad" = 0 ] || die "kernel config does not match $(basename "$fragment") after olddefconfig (see above)"
-log "config verified against fragment"
+done < <(effective_fragment)
+[ "$bad" = 0 ] || die "kernel config does not match $(basename "$fragment")${arch_fragment:+ + $(basename "$arch_fragment")} after olddefconfig (see above)"
+log "config verified against fragment(s)"
 
-log "building bzImage with -j$jobs (log: $buildlog)"
-run_make -j"$jobs" bzImage
+log "building $arch $image with -j$jobs (log: $buildlog)"
+run_make -j"$jobs" "$image"
 
 mkdir -p "$out"
-cp "$build/arch/x86/boot/bzImage" "$out/bzImage.tmp"
+cp "$build/$image_src" "$out/$image.tmp"
 cp "$build/.config" "$out/config"
-printf 'source=%s\nfragment=%s\nbuilt=%s\nseconds=%s\n' "$src_id" "$fragment" "$(date -u +%FT%TZ)" "$(( $(date +%s) - start ))" >"$out/info"
-mv "$out/bzImage.tmp" "$out/bzImage"
-log "built kernel $key in $(( $(date +%s) - start ))s"
-echo "$out/bzImage"
+printf 'arch=%s\nsource=%s\nfragment=%s\narch_fragment=%s\nbuilt=%s\nseconds=%s\n' "$arch" "$src_id" "$fragment" "$arch_fragment" "$(date -u +%FT%TZ)" "$(( $(date +%s) - start ))" >"$out/info"
+mv "$out/$image.tmp" "$out/$image"
+log "built $arch kernel $key in $(( $(date +%s) - start ))s"
+echo "$out/$image"
 exit
 }

