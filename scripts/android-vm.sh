@@ -58,6 +58,15 @@ adds=()
 
 log() { printf 'android-vm: %s\n' "$*" >&2; }
 die() { printf 'android-vm: ERROR: %s\n' "$*" >&2; exit 125; }
+# copy_libs ROOT LIST: LIST has one "host-path guest-path" pair per line.
+copy_libs() {
+  local hostlib guestlib
+  while read -r hostlib guestlib; do
+    [ -n "$hostlib" ] || continue
+    mkdir -p "$1$(dirname "$guestlib")"
+    cp -L "$hostlib" "$1$guestlib"
+  done <<<"$2"
+}
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -250,11 +259,7 @@ if [ ! -s "$base_cpio" ]; then
   # Android's shell lives in /system/bin.
   ln -s /bin/busybox "$b/system/bin/sh"
   cp "$guest_node" "$b/bin/node"
-  while read -r hostlib guestlib; do
-    [ -n "$hostlib" ] || continue
-    mkdir -p "$b$(dirname "$guestlib")"
-    cp -L "$hostlib" "$b$guestlib"
-  done <<<"$guest_libs"
+  copy_libs "$b" "$guest_libs"
   (cd "$b" && mkcpio) >"$base_cpio.tmp.$$"
   mv "$base_cpio.tmp.$$" "$base_cpio"
   rm -rf "$b"
@@ -370,11 +375,7 @@ chmod 755 "$x/init"
 if [ -n "$guest_runc" ]; then
   mkdir -p "$x/system/bin"
   cp "$guest_runc" "$x/system/bin/runc"
-  while read -r hostlib guestlib; do
-    [ -n "$hostlib" ] || continue
-    mkdir -p "$x$(dirname "$guestlib")"
-    cp -L "$hostlib" "$x$guestlib"
-  done <<<"$runc_libs"
+  copy_libs "$x" "$runc_libs"
 fi
 for spec in ${adds[@]+"${adds[@]}"}; do
   src=${spec%%:*}; dest=${spec#*:}

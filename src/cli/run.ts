@@ -96,7 +96,9 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
     }
     const { launchEmbedded } = await import('../runtime/embedded.js');
     const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
-    return { ...r, hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
+    // Every step of this path is a libc call through koffi (in droidcheck or in the init).
+    const steps = r.steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool: 'koffi' }));
+    return { ...r, steps, hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
   }
   const { launchExternal } = await import('../runtime/external.js');
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);

@@ -12,7 +12,7 @@ export interface StepOutcome {
   errno?: string;
   detail?: string;
   class?: FailureClass;
-  /** The tools path: what performed the step ("busybox /bin/busybox mount", "util-linux /usr/bin/unshare"). */
+  /** What performed the step: "koffi" on the FFI path; on the tools path the tool ("busybox /bin/busybox mount", "util-linux /usr/bin/unshare"). */
   tool?: string;
 }
 

@@ -19,7 +19,7 @@ const runc = spawnSync('runc', ['--version']).status === 0;
 const skip = !isRoot ? 'needs root: launching a container unshares namespaces and mounts' : !BUSYBOX ? 'needs a static busybox (apt-get install busybox-static)' : false;
 
 interface Report {
-  launch: { started: boolean; exitCode: number; steps: { name: string; status: string; errno?: string; detail?: string; class?: string }[] };
+  launch: { started: boolean; exitCode: number; steps: { name: string; status: string; errno?: string; detail?: string; class?: string; tool?: string }[] };
   fixes: { changes: { path: string; checkId: string }[]; written: string | null; diff: string };
   runtime: { name: string };
   remediation: { source: string }[];
@@ -48,6 +48,7 @@ t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
   t.equal(fixed.status, 7, 'the container\'s exit status is droidcheck\'s');
   t.ok(validate(fixed.report), JSON.stringify(validate.errors));
   t.match(fixed.report.fixes.changes, [{ path: '.process.terminal', checkId: 'stdin.tty' }]);
+  t.same([...new Set(fixed.report.launch.steps.filter((s) => s.status !== 'skipped').map((s) => s.tool))], ['koffi'], 'every step names koffi as its tool');
   t.ok(existsSync(join(bundle, 'config.fixed.json')), 'config.fixed.json written');
   t.match(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')), { process: { terminal: true } }, 'config.json untouched');
   const f = facts(fixed.stdout);
