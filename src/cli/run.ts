@@ -158,7 +158,8 @@ interface ReportModules {
 }
 
 async function loadReportModules(): Promise<ReportModules> {
-  const [report, redact, runReport, fixer] = await Promise.all([import('../report/report.js'), import('../report/redact.js'), import('../report/run-report.js'), import('../runtime/fixer.js')]);
+  // chalk and steps.js are for the summary: loading them now keeps them off the path after the exit.
+  const [report, redact, runReport, fixer] = await Promise.all([import('../report/report.js'), import('../report/redact.js'), import('../report/run-report.js'), import('../runtime/fixer.js'), import('chalk'), import('../runtime/steps.js')]);
   return { buildReport: report.buildReport, redact: redact.redact, orderRemediation: runReport.orderRemediation, renderDiff: fixer.renderDiff };
 }
 
