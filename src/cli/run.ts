@@ -165,6 +165,10 @@ async function loadReportModules(): Promise<ReportModules> {
 
 export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   trace('run: start');
+  // The embedded launch's modules (koffi among them) load while config.json is read.
+  if (opts.runtime === 'embedded') {
+    void Promise.all([import('../runtime/plan.js'), import('../runtime/embedded.js')]).catch(() => undefined);
+  }
   const bundle = resolve(opts.bundle);
   const configPath = join(bundle, 'config.json');
   let spec: OciSpec;
