@@ -111,7 +111,8 @@ async function summary(report: RunReport, color: boolean, verbose: boolean): Pro
   const mark = (s: StepOutcome['status']): string => (s === 'ok' ? c.green('✓') : s === 'skipped' ? c.gray('-') : c.red('✗'));
   lines.push(c.bold(`droidcheck run: ${report.bundle} with the ${report.runtime.name} runtime${report.runtime.flags.length ? ` (${report.runtime.flags.join(' ')})` : ''}`));
   const p = report.probe.summary;
-  lines.push(`probe: ${p.pass} passed, ${p.warn} warnings, ${p.fail} failed (droidcheck probe -v for details)`);
+  const how = report.probe.live.requested ? 'with live tests' : 'files only, --live-probe adds the live tests';
+  lines.push(`probe (${how}): ${p.pass} passed, ${p.warn} warnings, ${p.fail} failed (droidcheck probe -v for details)`);
   if (report.fixes.requested) {
     lines.push(`fixes: ${report.fixes.changes.length} change${report.fixes.changes.length === 1 ? '' : 's'}${report.fixes.written ? ` written to ${report.fixes.written}` : ''}`);
     for (const ch of report.fixes.changes) lines.push(`  ${formatChange(ch)}`);

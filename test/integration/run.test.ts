@@ -49,6 +49,11 @@ t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
   t.ok(validate(fixed.report), JSON.stringify(validate.errors));
   t.match(fixed.report.fixes.changes, [{ path: '.process.terminal', checkId: 'stdin.tty' }]);
   t.same([...new Set(fixed.report.launch.steps.filter((s) => s.status !== 'skipped').map((s) => s.tool))], ['koffi'], 'every step names koffi as its tool');
+  t.match(fixed.stderr, /probe \(files only, --live-probe adds the live tests\): \d+ passed/, 'run reads files only by default');
+  const live = run(bundle, '--fix-config', '--live-probe');
+  t.equal(live.status, 7);
+  t.match(live.stderr, /probe \(with live tests\): \d+ passed/);
+  t.same(live.report.fixes.changes, fixed.report.fixes.changes, 'the live tests change no fix here');
   t.ok(existsSync(join(bundle, 'config.fixed.json')), 'config.fixed.json written');
   t.match(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')), { process: { terminal: true } }, 'config.json untouched');
   const f = facts(fixed.stdout);
