@@ -2,12 +2,11 @@
 // process unshares the PID, UTS, IPC, network and cgroup namespaces on its main
 // thread (not the user namespace, which needs a single-threaded caller, and not
 // the mount namespace, which init.js makes its own) and spawns init.js, which
-// libuv forks from this thread, so it lands in the new namespaces as PID 1. The parent then only relays signals and collects the
-// init's step reports until the workload exits.
-//
-// Right after the spawn this thread goes back to the host's namespaces
-// (setns on descriptors opened before the unshare), so the parent may go on
-// probing or spawning while the container runs.
+// libuv forks from this thread, so it lands in the new namespaces as PID 1.
+// Right after the spawn this thread goes back to the host's namespaces (setns
+// on descriptors opened before the unshare), so the parent may go on probing
+// or spawning while the container runs; it relays signals to the init and
+// collects its step reports until the workload exits.
 
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
