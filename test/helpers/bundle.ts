@@ -42,3 +42,14 @@ export const NO_KOFFI = {
   /** koffi.node does not dlopen. */
   dlopen: `--import ${fileURLToPath(new URL('./preload-no-koffi.js', import.meta.url))}`,
 } as const;
+
+/** The first 64 bytes of a 64-bit little-endian aarch64 executable: enough for execve to refuse it with ENOEXEC on x86_64. */
+export function aarch64Elf(): Buffer {
+  const elf = Buffer.alloc(64);
+  elf.write('\x7fELF', 0, 'latin1');
+  elf[4] = 2; // ELFCLASS64
+  elf[5] = 1; // little-endian
+  elf.writeUInt16LE(2, 16); // ET_EXEC
+  elf.writeUInt16LE(183, 18); // EM_AARCH64
+  return elf;
+}

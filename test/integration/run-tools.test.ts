@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle, NO_KOFFI } from '../helpers/bundle.js';
+import { BUSYBOX, makeBundle, NO_KOFFI, aarch64Elf } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 import { validateRunReport } from '../helpers/schemas.js';
 
@@ -155,13 +155,7 @@ t.test('--no-ffi: another user, a missing command, a foreign binary, a failing m
   t.equal(missing.status, 127);
   t.match(missing.report.launch.steps.at(-1), { name: 'exec', status: 'failed', errno: 'ENOENT' });
 
-  const elf = Buffer.alloc(64);
-  elf.write('\x7fELF', 0, 'latin1');
-  elf[4] = 2;
-  elf[5] = 1;
-  elf.writeUInt16LE(2, 16);
-  elf.writeUInt16LE(183, 18);
-  writeFileSync(join(bundle, 'rootfs/bin/foreign'), elf, { mode: 0o755 });
+  writeFileSync(join(bundle, 'rootfs/bin/foreign'), aarch64Elf(), { mode: 0o755 });
   spec.process.args = ['/bin/foreign'];
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   const foreign = run(bundle, 'foreign.yaml', '--no-ffi');

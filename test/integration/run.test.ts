@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { BUSYBOX, makeBundle, aarch64Elf } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 import { validateRunReport } from '../helpers/schemas.js';
 
@@ -86,13 +86,7 @@ t.test('embedded runtime: user, groups and a foreign binary', { skip }, async (t
   t.match(r.stdout, /id=65534:65534:65534 3003/);
   t.match(r.stdout, /CapEff:\s+0000000000000000/, 'a non-root user has no effective capabilities');
 
-  const elf = Buffer.alloc(64);
-  elf.write('\x7fELF', 0, 'latin1');
-  elf[4] = 2;
-  elf[5] = 1;
-  elf.writeUInt16LE(2, 16);
-  elf.writeUInt16LE(183, 18);
-  writeFileSync(join(bundle, 'rootfs/bin/foreign'), elf, { mode: 0o755 });
+  writeFileSync(join(bundle, 'rootfs/bin/foreign'), aarch64Elf(), { mode: 0o755 });
   const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
   spec.process.args = ['/bin/foreign'];
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
