@@ -63,6 +63,7 @@ const HANDLERS: Handlers = {
         verbose: args.verbose,
         redact: args.redact,
         noFfi: !args.ffi || noFfiEnv(),
+        init: args.init,
         ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
       },
       {

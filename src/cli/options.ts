@@ -35,6 +35,7 @@ export const RUN_OPTIONS = {
   'host-fixes': { type: 'boolean', default: false, describe: 'With runc/crun: apply reversible host changes they need (mount the devices cgroup), then undo them' },
   'live-probe': { type: 'boolean', default: false, describe: "Also run the probe's live tests before the launch (slower; the fixes come from the same checks read from files)" },
   ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
+  init: { choices: ['auto', 'c', 'node'], type: 'string', default: 'auto', describe: "The embedded runtime's launcher: c (droidcheck-init, built at install when a C compiler is there), node (a node init through koffi); auto: c when built for this machine, else node, else the tools" },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' },
   redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },
@@ -64,6 +65,7 @@ export interface RunArgs {
   hostFixes: boolean;
   liveProbe: boolean;
   ffi: boolean;
+  init: 'auto' | 'c' | 'node';
   busybox?: string | undefined;
   verbose: boolean;
   redact: boolean;

@@ -25,6 +25,8 @@ export interface RunOptions {
   verbose: boolean;
   redact: boolean;
   noFfi: boolean;
+  /** The embedded runtime's launcher: droidcheck-init (c), node + koffi (node), or c when built, else node (auto). */
+  init?: 'auto' | 'c' | 'node';
   busybox?: string;
 }
 
@@ -77,9 +79,10 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
     }
     const flags = noPivot ? ['chroot'] : [];
-    // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) the same launch runs through busybox/util-linux.
+    // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) and without droidcheck-init,
+    // the same launch runs through busybox/util-linux.
     let why = opts.noFfi ? '--no-ffi' : null;
-    if (!why) {
+    if (!why && opts.init !== 'c' && !(opts.init !== 'node' && (await nativeInitBuilt()))) {
       try {
         (await import('../runtime/libc.js')).loadLibc();
       } catch (error) {
@@ -94,6 +97,20 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       io.stderr(`droidcheck: ${note.detail}\n`);
       return { started: r.started, exitCode: r.exitCode, steps: [note, ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
     }
+    // droidcheck-init (C) when built for this machine: one node process on the launch path, no koffi.
+    if ((opts.init ?? 'auto') !== 'node') {
+      const { findNativeInit, launchNative } = await import('../runtime/native-init.js');
+      const found = findNativeInit();
+      if ('path' in found) {
+        const r = await launchNative(plan, found.path, whileRunning ? { whileRunning } : {});
+        const steps = r.steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool: 'droidcheck-init' }));
+        return { ...r, steps, hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+      }
+      if (opts.init === 'c') {
+        const step: StepOutcome = { name: 'droidcheck-init', status: 'failed', detail: `--init c: ${found.reason}`, class: 'internal' };
+        return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+      }
+    }
     const { launchEmbedded } = await import('../runtime/embedded.js');
     const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
     // Every step of this path is a libc call through koffi (in droidcheck or in the init).
@@ -102,6 +119,11 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
   }
   const { launchExternal } = await import('../runtime/external.js');
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);
+}
+
+async function nativeInitBuilt(): Promise<boolean> {
+  const { findNativeInit } = await import('../runtime/native-init.js');
+  return 'path' in findNativeInit();
 }
 
 async function summary(report: RunReport, color: boolean, verbose: boolean): Promise<string> {
@@ -168,7 +190,7 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   trace('run: start');
   // The embedded launch's modules (koffi among them) load while config.json is read.
   if (opts.runtime === 'embedded') {
-    void Promise.all([import('../runtime/plan.js'), import('../runtime/embedded.js')]).catch(() => undefined);
+    void Promise.all([import('../runtime/plan.js'), import(opts.init === 'node' ? '../runtime/embedded.js' : '../runtime/native-init.js')]).catch(() => undefined);
   }
   const bundle = resolve(opts.bundle);
   const configPath = join(bundle, 'config.json');

@@ -22,7 +22,7 @@ export interface RunReport {
   generatedAt: string;
   redacted: boolean;
   bundle: string;
-  runtime: { name: string; path: 'ffi' | 'tools' | 'external'; flags: string[] };
+  runtime: { name: string; path: 'native' | 'ffi' | 'tools' | 'external'; flags: string[] };
   probe: Pick<ProbeReport, 'host' | 'kernelConfig' | 'live' | 'summary' | 'checks'>;
   fixes: { requested: boolean; written: string | null; changes: ConfigChange[]; diff: string };
   hostChanges: { op: string; undone: boolean; error?: string }[];

@@ -2,6 +2,7 @@
 // program interpreter (dynamic loader). Used to check a busybox before it goes
 // into a bundle and to diagnose "exec format error".
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 export interface ElfInfo {
@@ -124,4 +125,28 @@ export function elfMachineName(id: number): string {
 /** The ELF machine name for a `uname -m` value (armv7l -> arm, i686 -> i386); unknown ones as they are. */
 export function machineFromUname(machine: string): string {
   return normalizeArch(machine) ?? machine;
+}
+
+/** The machine an ELF file is built for, read synchronously (null when it is not an ELF or cannot be read). */
+export function elfMachineOf(path: string): string | null {
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(20);
+    try {
+      readSync(fd, head, 0, 20, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (head.toString('latin1', 1, 4) !== 'ELF') return null;
+    return elfMachineName(head.readUInt16LE(18));
+  } catch {
+    return null;
+  }
+}
+
+/** For an execve that failed with ENOEXEC or ENOENT: the message when the file is an ELF for another machine. */
+export function foreignElfDetail(path: string, shownAs: string, host: string): string | null {
+  const machine = elfMachineOf(path);
+  if (!machine || machine === host) return null;
+  return `${shownAs} is an ELF for ${machine}; this host runs ${host}: use a rootfs (e.g. a static busybox) built for ${host}`;
 }

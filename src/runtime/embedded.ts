@@ -15,16 +15,11 @@ import { errnoName, loadLibc, type Libc } from './libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { machineFromUname } from './elf.js';
-import { exitStatus, supervise } from './supervise.js';
+import { supervise } from './supervise.js';
+import { finishLaunch, parseStepLine, terminalStep, type LaunchResult } from './launch-result.js';
 import { trace } from '../util/trace.js';
 
-export interface LaunchResult {
-  /** The workload's exit status; 125 when the launch itself failed, 128+n for a signal. */
-  exitCode: number;
-  /** True once the workload was exec'd. */
-  started: boolean;
-  steps: StepOutcome[];
-}
+export type { LaunchResult } from './launch-result.js';
 
 const INIT = fileURLToPath(new URL('./init.js', import.meta.url));
 
@@ -79,10 +74,9 @@ export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {
   } catch (error) {
     return fail({ name: 'load koffi', status: 'failed', detail: (error as Error).message, class: 'internal' });
   }
-  if (plan.terminal && !process.stdin.isTTY) {
-    return fail({ name: 'terminal', status: 'failed', op: 'process.terminal', errno: 'ENOTTY', detail: 'config.json asks for a terminal but stdin is not one: run with --fix-config or set process.terminal to false', class: 'config' });
-  }
-  if (plan.terminal) steps.push({ name: 'terminal', status: 'ok', detail: 'the workload uses this terminal directly (no new pty)' });
+  const terminal = terminalStep(plan, process.stdin.isTTY === true);
+  if (terminal?.status === 'failed') return fail(terminal);
+  if (terminal) steps.push(terminal);
   // The mount namespace is the init's own (see init.ts): a pivot_root in a namespace
   // this process shared would move this process into the container root too.
   const flags = plan.cloneFlags & ~CLONE_FLAGS['mount']!;
@@ -111,20 +105,7 @@ export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {
     if (!back.length) opts.whileRunning?.();
   });
   if (back.length) steps.push({ name: 'return to host namespaces', status: 'skipped', detail: `${back.join(', ')}: droidcheck stays in the container's namespaces and probes after the launch` });
-  for (const line of exit.lines) {
-    try {
-      steps.push(JSON.parse(line) as StepOutcome);
-    } catch {
-      steps.push({ name: 'init', status: 'failed', detail: `unreadable step report: ${line}`, class: 'internal' });
-    }
-  }
-  if (exit.error) return fail({ name: 'spawn init', status: 'failed', op: `spawn ${process.execPath}`, errno: exit.error.code ?? 'EIO', class: 'internal' });
-  const failed = steps.some((s) => s.status === 'failed');
-  const started = !failed;
-  if (started) steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1` });
-  const code = exitStatus(exit, 125);
-  // Like docker: 126/127 when the workload could not be exec'd, 125 when the launch failed before.
-  const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
-  return { exitCode: started || execFailed ? code : 125, started, steps };
+  steps.push(...exit.lines.map(parseStepLine));
+  return finishLaunch(steps, exit, plan, process.execPath);
 }
 /* c8 ignore stop */

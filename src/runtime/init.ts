@@ -8,12 +8,12 @@
 // Only synchronous fs calls are used: they run on this (main) thread, which
 // is the one that chroots; libuv's pool threads would still see the host.
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoName, loadLibc, type Libc } from './libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
-import { elfMachineName } from './elf.js';
+import { foreignElfDetail } from './elf.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import { trace } from '../util/trace.js';
 
@@ -221,11 +221,8 @@ class Init {
     this.c.execve(path, p.args, p.env);
     const errno = errnoName(this.c.errno());
     const step: StepOutcome = { name: 'exec', status: 'failed', op: `execve ${path}`, path, errno, class: classify('execve', errno) };
-    if (errno === 'ENOEXEC' || errno === 'ENOENT') {
-      const machine = elfMachineOf(path);
-      if (machine && machine !== hostMachine) step.detail = `${path} is an ELF for ${machine}; this host runs ${hostMachine}: use a rootfs (e.g. a static busybox) built for ${hostMachine}`;
-      if (machine && machine !== hostMachine) step.class = 'architecture';
-    }
+    const foreign = errno === 'ENOEXEC' || errno === 'ENOENT' ? foreignElfDetail(path, path, hostMachine) : null;
+    if (foreign) Object.assign(step, { detail: foreign, class: 'architecture' });
     report(step);
     this.c.exit(errno === 'ENOENT' ? 127 : 126);
   }
@@ -253,19 +250,6 @@ function resolveExecutable(name: string, env: string[]): string {
     }
   }
   return name;
-}
-
-function elfMachineOf(path: string): string | null {
-  try {
-    const fd = openSync(path, 'r');
-    const head = Buffer.alloc(20);
-    readSync(fd, head, 0, 20, 0);
-    closeSync(fd);
-    if (head.toString('latin1', 1, 4) !== 'ELF') return null;
-    return elfMachineName(head.readUInt16LE(18));
-  } catch {
-    return null;
-  }
 }
 
 function main(): void {

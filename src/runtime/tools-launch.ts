@@ -21,7 +21,7 @@ import { basename, dirname, join } from 'node:path';
 import { machine } from 'node:os';
 import type { Host } from '../host/host.js';
 import { errnoFromMessage, findToolset, type ToolOptions, type Toolset } from '../probes/live/tools.js';
-import type { LaunchResult } from './embedded.js';
+import type { LaunchResult } from './launch-result.js';
 import { elfMachineName, machineFromUname } from './elf.js';
 import { CAPABILITIES, MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';

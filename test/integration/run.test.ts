@@ -10,6 +10,7 @@ import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle, aarch64Elf } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 import { validateRunReport } from '../helpers/schemas.js';
+import { NATIVE_INIT } from '../../src/runtime/native-init.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const validate = validateRunReport;
@@ -21,7 +22,7 @@ const skip = !isRoot ? 'needs root: launching a container unshares namespaces an
 interface Report {
   launch: { started: boolean; exitCode: number; steps: { name: string; status: string; errno?: string; detail?: string; class?: string; tool?: string }[] };
   fixes: { changes: { path: string; checkId: string }[]; written: string | null; diff: string };
-  runtime: { name: string };
+  runtime: { name: string; path: string };
   remediation: { source: string }[];
 }
 
@@ -33,24 +34,33 @@ function run(bundle: string, ...args: string[]): { status: number | null; stdout
 }
 
 
-t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
+// Both launchers of the embedded runtime: droidcheck-init (C, built by npm run build where cc exists) and the node init.
+const nativeInit = existsSync(NATIVE_INIT);
+const INITS = [
+  { init: 'c', tool: 'droidcheck-init', path: 'native', skip: skip || (!nativeInit && `needs ${NATIVE_INIT} (npm run build with a C compiler)`) },
+  { init: 'node', tool: 'koffi', path: 'ffi', skip },
+] as const;
+
+for (const { init, tool, path, skip } of INITS) {
+t.test(`embedded runtime on the stock runc spec (--init ${init})`, { skip }, async (t) => {
   const before = readFileSync('/proc/self/mountinfo', 'utf8');
   const bundle = makeBundle((s) => (s.process!.args = ['sh', '-c', INSIDE]));
   t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
 
-  const raw = run(bundle);
+  const raw = run(bundle, '--init', init);
   t.equal(raw.status, 125, 'without --fix-config the terminal request fails the launch');
   t.match(raw.report.launch.steps.at(-1), { name: 'terminal', status: 'failed', errno: 'ENOTTY', class: 'config' });
   t.match(raw.stderr, /the container did not start \(exit status 125\)/);
   t.ok(validate(raw.report), JSON.stringify(validate.errors));
 
-  const fixed = run(bundle, '--fix-config');
+  const fixed = run(bundle, '--fix-config', '--init', init);
   t.equal(fixed.status, 7, 'the container\'s exit status is droidcheck\'s');
+  t.equal(fixed.report.runtime.path, path);
   t.ok(validate(fixed.report), JSON.stringify(validate.errors));
   t.match(fixed.report.fixes.changes, [{ path: '.process.terminal', checkId: 'stdin.tty' }]);
-  t.same([...new Set(fixed.report.launch.steps.filter((s) => s.status !== 'skipped').map((s) => s.tool))], ['koffi'], 'every step names koffi as its tool');
+  t.same([...new Set(fixed.report.launch.steps.filter((s) => s.status !== 'skipped').map((s) => s.tool))], [tool], `every step names ${tool} as its tool`);
   t.match(fixed.stderr, /probe \(files only, --live-probe adds the live tests\): \d+ passed/, 'run reads files only by default');
-  const live = run(bundle, '--fix-config', '--live-probe');
+  const live = run(bundle, '--fix-config', '--live-probe', '--init', init);
   t.equal(live.status, 7);
   t.match(live.stderr, /probe \(with live tests\): \d+ passed/);
   t.same(live.report.fixes.changes, fixed.report.fixes.changes, 'the live tests change no fix here');
@@ -74,14 +84,14 @@ t.test('embedded runtime on the stock runc spec', { skip }, async (t) => {
   t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount left behind on the host');
 });
 
-t.test('embedded runtime: user, groups and a foreign binary', { skip }, async (t) => {
+t.test(`embedded runtime: user, groups and a foreign binary (--init ${init})`, { skip }, async (t) => {
   const bundle = makeBundle((s) => {
     s.process!.terminal = false;
     s.process!.user = { uid: 65534, gid: 65534, additionalGids: [3003] };
     s.process!.args = ['sh', '-c', 'echo "id=$(id -u):$(id -g):$(id -G)"; grep CapEff /proc/self/status'];
   });
   t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
-  const r = run(bundle);
+  const r = run(bundle, '--init', init);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /id=65534:65534:65534 3003/);
   t.match(r.stdout, /CapEff:\s+0000000000000000/, 'a non-root user has no effective capabilities');
@@ -90,12 +100,13 @@ t.test('embedded runtime: user, groups and a foreign binary', { skip }, async (t
   const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
   spec.process.args = ['/bin/foreign'];
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-  const foreign = run(bundle);
+  const foreign = run(bundle, '--init', init);
   t.equal(foreign.status, 126, `could not execute: ${foreign.stderr}`);
   const exec = foreign.report.launch.steps.find((s) => s.name === 'exec');
   t.match(exec, { status: 'failed', errno: 'ENOEXEC', class: 'architecture', detail: /\/bin\/foreign is an ELF for aarch64; this host runs x86_64/ });
   t.match(foreign.report.remediation[0], { source: 'step: exec' });
 });
+}
 
 t.test('runc on the same bundle', { skip: skip || (!runc && 'needs runc (apt-get install runc)') }, async (t) => {
   const bundle = makeBundle((s) => (s.process!.args = ['sh', '-c', INSIDE]));

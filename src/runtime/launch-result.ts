@@ -1,0 +1,62 @@
+// What the koffi init and droidcheck-init have in common once spawned: the
+// terminal check before, and turning their fd-3 step lines and exit status
+// into a launch result after.
+
+import { errnoName } from './libc.js';
+import { foreignElfDetail } from './elf.js';
+import type { LaunchPlan } from './plan.js';
+import { resolveInRootfs } from './rootfs-path.js';
+import { classify, type StepOutcome } from './steps.js';
+import { exitStatus, type Supervised } from './supervise.js';
+
+export interface LaunchResult {
+  /** The workload's exit status; 125 when the launch itself failed, 128+n for a signal. */
+  exitCode: number;
+  /** True once the workload was exec'd. */
+  started: boolean;
+  steps: StepOutcome[];
+}
+
+/** process.terminal: refused when stdin is no terminal, noted when it is one; null when not asked for. */
+export function terminalStep(plan: Pick<LaunchPlan, 'terminal'>, stdinIsTTY: boolean): StepOutcome | null {
+  if (!plan.terminal) return null;
+  if (!stdinIsTTY) {
+    return { name: 'terminal', status: 'failed', op: 'process.terminal', errno: 'ENOTTY', detail: 'config.json asks for a terminal but stdin is not one: run with --fix-config or set process.terminal to false', class: 'config' };
+  }
+  return { name: 'terminal', status: 'ok', detail: 'the workload uses this terminal directly (no new pty)' };
+}
+
+/** A step line on fd 3; droidcheck-init gives errno as a number ("errnum"), which becomes its name and class. */
+export function parseStepLine(line: string): StepOutcome {
+  let raw: StepOutcome & { errnum?: number };
+  try {
+    raw = JSON.parse(line) as StepOutcome & { errnum?: number };
+  } catch {
+    return { name: 'init', status: 'failed', detail: `unreadable step report: ${line}`, class: 'internal' };
+  }
+  const { errnum, ...step } = raw;
+  if (typeof errnum === 'number') step.errno = errnoName(errnum);
+  if (step.status === 'failed' && step.errno && !step.class) step.class = classify(step.op ?? step.name, step.errno);
+  return step;
+}
+
+/** "exec format error" for a binary of another machine: say which, as the node init does. */
+export function explainExecFailure(step: StepOutcome, rootfs: string, host: string): StepOutcome {
+  if (step.name !== 'exec' || step.status !== 'failed' || !step.path || (step.errno !== 'ENOEXEC' && step.errno !== 'ENOENT') || step.detail) return step;
+  const detail = foreignElfDetail(resolveInRootfs(rootfs, step.path), step.path, host);
+  return detail ? { ...step, detail, class: 'architecture' } : step;
+}
+
+/** The result once the init has exited: started when no step failed; 126/127 when the exec itself failed, else 125. */
+export function finishLaunch(steps: StepOutcome[], exit: Supervised, plan: Pick<LaunchPlan, 'args'>, spawned: string): LaunchResult {
+  if (exit.error) {
+    steps.push({ name: 'spawn init', status: 'failed', op: `spawn ${spawned}`, errno: exit.error.code ?? 'EIO', class: 'internal' });
+    return { exitCode: 125, started: false, steps };
+  }
+  const started = !steps.some((s) => s.status === 'failed');
+  if (started) steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1` });
+  const code = exitStatus(exit, 125);
+  // Like docker: 126/127 when the workload could not be exec'd, 125 when the launch failed before.
+  const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
+  return { exitCode: started || execFailed ? code : 125, started, steps };
+}

@@ -1,0 +1,62 @@
+// The embedded runtime with droidcheck-init (src/native/droidcheck-init.c) as
+// its launcher: one small C process unshares, forks the container's PID 1 and
+// relays signals, so the launch path has one node process (droidcheck) and
+// needs no koffi. Used when scripts/build-init.mjs built it for this machine.
+
+import { existsSync } from 'node:fs';
+import { machine } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { elfMachineOf, machineFromUname } from './elf.js';
+import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
+import { explainExecFailure, finishLaunch, parseStepLine, terminalStep, type LaunchResult } from './launch-result.js';
+import { supervise } from './supervise.js';
+import { trace } from '../util/trace.js';
+
+/** Where the build puts it: dist/native/droidcheck-init, beside dist/src. */
+export const NATIVE_INIT = fileURLToPath(new URL('../../native/droidcheck-init', import.meta.url));
+
+/** The built droidcheck-init when it is an ELF for this machine; otherwise why not. */
+export function findNativeInit(path: string = NATIVE_INIT, host: string = machineFromUname(machine())): { path: string } | { reason: string } {
+  if (!existsSync(path)) return { reason: `${path} was not built (no C compiler when droidcheck was installed)` };
+  const built = elfMachineOf(path);
+  if (built !== host) return { reason: `${path} is ${built ? `an ELF for ${built}` : 'not an ELF'}; this host runs ${host}` };
+  return { path };
+}
+
+/** The launch plan as droidcheck-init's arguments (one value per argv entry, nothing to escape). */
+export function initArgv(plan: LaunchPlan): string[] {
+  const a: string[] = [];
+  for (const ns of plan.namespaces) a.push('--ns', ns, String(CLONE_FLAGS[ns]));
+  a.push('--rootfs', plan.rootfs);
+  if (plan.hostname !== null) a.push('--hostname', plan.hostname);
+  for (const m of plan.mounts) {
+    a.push('--mount', m.destination, m.source, m.type ?? '', String(m.flags), m.data, String(m.propagation), m.remountFlags === null ? '-1' : String(m.remountFlags), m.bind ? '1' : '0');
+  }
+  if (plan.noPivot) a.push('--no-pivot');
+  if (plan.readonlyRoot) a.push('--readonly-root');
+  for (const p of plan.maskedPaths) a.push('--mask', p);
+  for (const p of plan.readonlyPaths) a.push('--readonly', p);
+  for (const r of plan.rlimits) a.push('--rlimit', r.name, String(r.resource), String(r.soft), String(r.hard));
+  if (plan.noNewPrivileges) a.push('--no-new-privs');
+  a.push('--user', String(plan.user.uid), String(plan.user.gid), plan.user.additionalGids.join(','));
+  if (plan.caps) a.push('--caps', plan.caps.bounding, plan.caps.effective, plan.caps.permitted, plan.caps.inheritable, String(plan.caps.ambient.length));
+  a.push('--cwd', plan.cwd);
+  for (const e of plan.env) a.push('--env', e);
+  a.push('--', ...plan.args);
+  return a;
+}
+
+/* c8 ignore start - needs root and a real launch; covered by the integration tests in child processes */
+export async function launchNative(plan: LaunchPlan, init: string, opts: { whileRunning?: () => void } = {}): Promise<LaunchResult> {
+  const steps = [];
+  const terminal = terminalStep(plan, process.stdin.isTTY === true);
+  if (terminal?.status === 'failed') return { exitCode: 125, started: false, steps: [terminal] };
+  if (terminal) steps.push(terminal);
+  trace('native: spawn droidcheck-init');
+  const env = process.env['DROIDCHECK_TRACE'] ? { DROIDCHECK_TRACE: process.env['DROIDCHECK_TRACE'] } : {};
+  const exit = await supervise(init, initArgv(plan), env, opts.whileRunning);
+  const host = machineFromUname(machine());
+  steps.push(...exit.lines.map((l) => explainExecFailure(parseStepLine(l), plan.rootfs, host)));
+  return finishLaunch(steps, exit, plan, init);
+}
+/* c8 ignore stop */

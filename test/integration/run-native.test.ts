@@ -1,0 +1,83 @@
+// droidcheck-init's own paths (root only): the unshare it diagnoses itself on a
+// kernel without IPC namespaces (test/helpers/oldkernel), and signals relayed
+// to the workload through it, as through the node init.
+
+import t from 'tap';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { getOldKernelHelper } from '../helpers/oldkernel.js';
+import { NATIVE_INIT } from '../../src/runtime/native-init.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
+const isRoot = process.geteuid?.() === 0;
+const skip = !isRoot ? 'needs root: launching a container unshares namespaces and mounts' : !BUSYBOX ? 'needs a static busybox (apt-get install busybox-static)' : false;
+const nativeSkip = skip || (!existsSync(NATIVE_INIT) && `needs ${NATIVE_INIT} (npm run build with a C compiler)`);
+
+interface Step {
+  name: string;
+  status: string;
+  op?: string;
+  errno?: string;
+  detail?: string;
+  class?: string;
+}
+
+const helper = await getOldKernelHelper();
+const oldSkip = nativeSkip || (!helper.ok && helper.unsupported ? `needs a C compiler for the seccomp helper: ${helper.reason}` : false);
+
+t.test('droidcheck-init names the namespace the kernel lacks, and --fix-config drops it', { skip: oldSkip }, async (t) => {
+  if (!helper.ok) throw new Error(helper.reason);
+  const bundle = makeBundle((s) => {
+    s.process!.terminal = false;
+    s.process!.args = ['true'];
+  });
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const report = join(bundle, 'report.yaml');
+  const run = (...args: string[]): { status: number | null; stderr: string; steps: Step[] } => {
+    const r = spawnSync(helper.path, ['--', process.execPath, BIN, 'run', bundle, '--init', 'c', '--report', report, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    return { status: r.status, stderr: r.stderr, steps: (yaml.load(readFileSync(report, 'utf8')) as { launch: { steps: Step[] } }).launch.steps };
+  };
+  const bare = run();
+  t.equal(bare.status, 125, bare.stderr);
+  t.match(bare.steps.find((s) => s.name === 'namespaces'), {
+    status: 'failed',
+    op: 'unshare(pid, network, ipc, uts)',
+    errno: 'EINVAL',
+    class: 'kernel-feature',
+    detail: 'the kernel has no ipc namespace: run with --fix-config to drop it',
+  });
+  // The file-only probe reads this host's config (IPC_NS=y); the live tests see the seccomp profile.
+  const fixed = run('--fix-config', '--live-probe');
+  t.equal(fixed.status, 0, fixed.stderr);
+  t.match(fixed.steps.find((s) => s.name === 'namespaces'), { status: 'ok', detail: 'pid, network, uts' });
+});
+
+for (const init of ['c', 'node'] as const) {
+  t.test(`a signal to droidcheck reaches the workload (--init ${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
+    const bundle = makeBundle((s) => {
+      s.process!.terminal = false;
+      // PID 1 gets a signal from outside its namespace only if it handles it: sh's trap does.
+      // Without the signal it gives up after 20 s with status 5, so the test fails rather than hangs.
+      s.process!.args = ['sh', '-c', 'trap "echo got TERM; exit 42" TERM; echo ready; i=0; while [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; exit 5'];
+    });
+    t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [BIN, 'run', bundle, '--init', init], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    t.equal(code, 42, `the workload's trap ran and its status came back: ${err}`);
+    t.match(out, /got TERM/);
+  });
+}
