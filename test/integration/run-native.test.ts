@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { BUSYBOX, makeBundle, NO_KOFFI } from '../helpers/bundle.js';
 import { getOldKernelHelper } from '../helpers/oldkernel.js';
 import { NATIVE_INIT } from '../../src/runtime/native-init.js';
 
@@ -81,3 +81,21 @@ for (const init of ['c', 'node'] as const) {
     t.match(out, /got TERM/);
   });
 }
+
+t.test('without koffi (Android 7/8, 32-bit ARM) droidcheck-init still launches: no tools needed', { skip: nativeSkip }, async (t) => {
+  const bundle = makeBundle((s) => {
+    s.process!.terminal = false;
+    s.process!.args = ['sh', '-c', 'echo "pid=$$ host=$(hostname)"; grep CapBnd /proc/self/status'];
+  });
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const report = join(bundle, 'report.yaml');
+  const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--report', report], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${NO_KOFFI.android}` },
+  });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /pid=1 host=runc/);
+  t.match(r.stdout, /CapBnd:\s+0000000020000420/, 'the bounding set is dropped (the tools path cannot with busybox)');
+  const doc = yaml.load(readFileSync(report, 'utf8')) as { runtime: { path: string }; probe: { live: { ffi: { state: string } } } };
+  t.equal(doc.runtime.path, 'native');
+});

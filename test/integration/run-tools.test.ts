@@ -88,7 +88,7 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
   t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount left behind on the host');
 
   // The koffi path on the same bundle: the same steps with the same outcomes.
-  const ffi = run(bundle, 'ffi.yaml', '--fix-config');
+  const ffi = run(bundle, 'ffi.yaml', '--fix-config', '--init', 'node');
   t.equal(ffi.status, 7, ffi.stderr);
   t.equal(ffi.report.runtime.path, 'ffi');
   const a = statuses(ffi.report.launch.steps);
@@ -112,6 +112,7 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
   t.comment(`launch times: ffi ${ffi.ms} ms, tools ${r.ms} ms`);
 
   // Every way onto the tools path: the same steps, statuses and view from inside as --no-ffi.
+  // (--init node: without it, a built droidcheck-init would launch when koffi does not load; run-native.test.ts.)
   const withNodeOptions = (extra: string): Record<string, string> => ({ NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${extra}` });
   const ways: [string, Record<string, string>, RegExp][] = [
     ['DROIDCHECK_NO_FFI=1', { DROIDCHECK_NO_FFI: '1' }, /^--no-ffi: launched through busybox \S*busybox/],
@@ -121,7 +122,7 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
     ["the bundle's own busybox only (PATH=/nonexistent, android)", { PATH: '/nonexistent', ...withNodeOptions(NO_KOFFI.android) }, /launched through busybox \S+\/rootfs\/bin\/busybox \(the bundle's own\)/],
   ];
   for (const [how, env, detail] of ways) {
-    const w = runEnv(env, bundle, `${how.replace(/\W+/g, '-')}.yaml`, '--fix-config');
+    const w = runEnv(env, bundle, `${how.replace(/\W+/g, '-')}.yaml`, '--fix-config', '--init', 'node');
     t.equal(w.status, 7, `${how}: ${w.stderr}`);
     t.ok(validate(w.report), JSON.stringify(validate.errors));
     t.match(w.report.runtime, { name: 'embedded', path: 'tools' }, how);
