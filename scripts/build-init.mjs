@@ -1,35 +1,43 @@
-// Builds src/native/droidcheck-init.c into dist/native/droidcheck-init when a C
-// compiler is there (CC, else cc, gcc, clang): the embedded runtime then starts
-// the container with it instead of a second node process. Static where the C
-// library allows it. Without a compiler nothing is built and `droidcheck run`
-// uses its node init; this script never fails the build for that.
+// Builds src/native/droidcheck-init.c into dist/native/droidcheck-init-MACHINE
+// (x86_64, aarch64, arm) with this machine's C compiler (CC, else cc, gcc,
+// clang) and, statically, with any cross compiler found (aarch64-linux-gnu-gcc,
+// arm-linux-gnueabihf-gcc, x86_64-linux-gnu-gcc), so a package built here also
+// carries the launcher for phones. `droidcheck run` uses the one for its own
+// machine instead of a second node process; without it, the node init. This
+// script never fails the build: a missing compiler only means no launcher.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import { machine } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src/native/droidcheck-init.c');
-const out = join(root, 'dist/native/droidcheck-init');
-const flags = ['-O2', '-Wall', '-Wno-format-truncation', '-o', out, source];
-mkdirSync(dirname(out), { recursive: true });
+const outDir = join(root, 'dist/native');
+const MACHINES = { x86_64: 'x86_64', amd64: 'x86_64', aarch64: 'aarch64', arm64: 'aarch64', armv7l: 'arm', armv8l: 'arm', armv6l: 'arm', arm: 'arm' };
+const host = MACHINES[machine()] ?? machine();
+mkdirSync(outDir, { recursive: true });
 
-const compilers = [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean);
-for (const cc of compilers) {
-  for (const extra of [['-static'], []]) {
-    const r = spawnSync(cc, [...extra, ...flags], { encoding: 'utf8' });
-    if (r.error) break; // no such compiler: try the next one
-    if (r.status === 0) {
-      console.log(`droidcheck-init: built ${out} with ${cc}${extra.length ? ' (static)' : ''}`);
-      process.exit(0);
-    }
-    if (!extra.length) {
-      process.stderr.write(r.stderr);
-      console.error(`droidcheck-init: ${cc} failed; droidcheck run will use its node init`);
-      rmSync(out, { force: true });
-      process.exit(0);
+/** Compiles for one machine; static first (where the C library allows), then dynamic unless it is a cross build. */
+function build(target, compilers, cross) {
+  const out = join(outDir, `droidcheck-init-${target}`);
+  for (const cc of compilers) {
+    for (const extra of cross ? [['-static']] : [['-static'], []]) {
+      const r = spawnSync(cc, [...extra, '-O2', '-s', '-Wall', '-Wno-format-truncation', '-o', out, source], { encoding: 'utf8' });
+      if (r.error) break; // no such compiler
+      if (r.status === 0) return `built ${out} with ${cc}${extra.length ? ' (static)' : ''}`;
+      if (!cross && !extra.length) process.stderr.write(r.stderr);
     }
   }
+  rmSync(out, { force: true });
+  return null;
 }
-rmSync(out, { force: true });
-console.log('droidcheck-init: no C compiler (cc, gcc, clang); droidcheck run will use its node init');
+
+const own = build(host, [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean), false);
+console.log(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will use its node init`}`);
+const CROSS = { aarch64: 'aarch64-linux-gnu-gcc', arm: 'arm-linux-gnueabihf-gcc', x86_64: 'x86_64-linux-gnu-gcc' };
+for (const [target, cc] of Object.entries(CROSS)) {
+  if (target === host) continue;
+  const r = build(target, [cc], true);
+  if (r) console.log(`droidcheck-init: ${r}`);
+}

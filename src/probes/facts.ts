@@ -4,7 +4,7 @@
 import type { Host } from '../host/host.js';
 import { decodeKernelConfig, parseKernelConfig, type KernelConfig } from '../kernel/config.js';
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
-import { runLive, type LiveRun } from './live/index.js';
+import type { LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
 import { parseMountinfo, type MountEntry } from './mountinfo.js';
 
@@ -129,7 +129,8 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
   const uname = host.uname();
   const uid = host.uid();
   const liveRun = opts.live
-    ? runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) })
+    ? // Loaded only when asked for: `run` probes files only, while its container starts.
+      import('./live/index.js').then(({ runLive }) => runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) }))
     : Promise.resolve<LiveRun>({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
   const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
     loadConfig(host, uname.release, opts.kernelConfig),

@@ -12,12 +12,14 @@ import { explainExecFailure, finishLaunch, parseStepLine, terminalStep, type Lau
 import { supervise } from './supervise.js';
 import { trace } from '../util/trace.js';
 
-/** Where the build puts it: dist/native/droidcheck-init, beside dist/src. */
-export const NATIVE_INIT = fileURLToPath(new URL('../../native/droidcheck-init', import.meta.url));
+/** Where scripts/build-init.mjs puts the launcher for a machine: dist/native/droidcheck-init-MACHINE, beside dist/src. */
+export function nativeInitPath(host: string = machineFromUname(machine())): string {
+  return fileURLToPath(new URL(`../../native/droidcheck-init-${host}`, import.meta.url));
+}
 
 /** The built droidcheck-init when it is an ELF for this machine; otherwise why not. */
-export function findNativeInit(path: string = NATIVE_INIT, host: string = machineFromUname(machine())): { path: string } | { reason: string } {
-  if (!existsSync(path)) return { reason: `${path} was not built (no C compiler when droidcheck was installed)` };
+export function findNativeInit(host: string = machineFromUname(machine()), path: string = nativeInitPath(host)): { path: string } | { reason: string } {
+  if (!existsSync(path)) return { reason: `${path} was not built (no C compiler for ${host} when droidcheck was built)` };
   const built = elfMachineOf(path);
   if (built !== host) return { reason: `${path} is ${built ? `an ELF for ${built}` : 'not an ELF'}; this host runs ${host}` };
   return { path };

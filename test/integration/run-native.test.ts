@@ -10,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle, NO_KOFFI } from '../helpers/bundle.js';
 import { getOldKernelHelper } from '../helpers/oldkernel.js';
-import { NATIVE_INIT } from '../../src/runtime/native-init.js';
+import { nativeInitPath } from '../../src/runtime/native-init.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const isRoot = process.geteuid?.() === 0;
 const skip = !isRoot ? 'needs root: launching a container unshares namespaces and mounts' : !BUSYBOX ? 'needs a static busybox (apt-get install busybox-static)' : false;
-const nativeSkip = skip || (!existsSync(NATIVE_INIT) && `needs ${NATIVE_INIT} (npm run build with a C compiler)`);
+const nativeSkip = skip || (!existsSync(nativeInitPath()) && `needs ${nativeInitPath()} (npm run build with a C compiler)`);
 
 interface Step {
   name: string;

@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle, aarch64Elf } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 import { validateRunReport } from '../helpers/schemas.js';
-import { NATIVE_INIT } from '../../src/runtime/native-init.js';
+import { nativeInitPath } from '../../src/runtime/native-init.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const validate = validateRunReport;
@@ -35,9 +35,9 @@ function run(bundle: string, ...args: string[]): { status: number | null; stdout
 
 
 // Both launchers of the embedded runtime: droidcheck-init (C, built by npm run build where cc exists) and the node init.
-const nativeInit = existsSync(NATIVE_INIT);
+const nativeInit = existsSync(nativeInitPath());
 const INITS = [
-  { init: 'c', tool: 'droidcheck-init', path: 'native', skip: skip || (!nativeInit && `needs ${NATIVE_INIT} (npm run build with a C compiler)`) },
+  { init: 'c', tool: 'droidcheck-init', path: 'native', skip: skip || (!nativeInit && `needs ${nativeInitPath()} (npm run build with a C compiler)`) },
   { init: 'node', tool: 'koffi', path: 'ffi', skip },
 ] as const;
 

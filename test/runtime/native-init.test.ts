@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { buildPlan } from '../../src/runtime/plan.js';
 import type { OciSpec } from '../../src/runtime/spec.js';
-import { findNativeInit, initArgv, NATIVE_INIT } from '../../src/runtime/native-init.js';
+import { findNativeInit, initArgv, nativeInitPath } from '../../src/runtime/native-init.js';
 import { explainExecFailure, finishLaunch, parseStepLine, terminalStep } from '../../src/runtime/launch-result.js';
 import { aarch64Elf } from '../helpers/bundle.js';
 
@@ -56,13 +56,14 @@ t.test('the plan as droidcheck-init arguments', async (t) => {
 t.test('findNativeInit only takes a binary built for this machine', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dc-native-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  t.match(findNativeInit(join(dir, 'missing'), 'x86_64'), { reason: /missing was not built \(no C compiler/ });
+  t.match(findNativeInit('x86_64', join(dir, 'missing')), { reason: /missing was not built \(no C compiler for x86_64/ });
   writeFileSync(join(dir, 'script'), '#!/bin/sh\n');
-  t.match(findNativeInit(join(dir, 'script'), 'x86_64'), { reason: /script is not an ELF; this host runs x86_64/ });
+  t.match(findNativeInit('x86_64', join(dir, 'script')), { reason: /script is not an ELF; this host runs x86_64/ });
   writeFileSync(join(dir, 'arm'), aarch64Elf());
-  t.match(findNativeInit(join(dir, 'arm'), 'x86_64'), { reason: /arm is an ELF for aarch64; this host runs x86_64/ });
-  t.same(findNativeInit(join(dir, 'arm'), 'aarch64'), { path: join(dir, 'arm') });
-  t.equal(NATIVE_INIT.endsWith('/dist/native/droidcheck-init'), true, 'beside dist/src, where scripts/build-init.mjs writes it');
+  t.match(findNativeInit('x86_64', join(dir, 'arm')), { reason: /arm is an ELF for aarch64; this host runs x86_64/ });
+  t.same(findNativeInit('aarch64', join(dir, 'arm')), { path: join(dir, 'arm') });
+  t.ok(nativeInitPath('aarch64').endsWith('/dist/native/droidcheck-init-aarch64'), 'beside dist/src, where scripts/build-init.mjs writes it');
+  t.match(findNativeInit('riscv64'), { reason: /droidcheck-init-riscv64 was not built/ }, 'one file per machine');
 });
 
 t.test('step lines: errno numbers become names and classes', async (t) => {

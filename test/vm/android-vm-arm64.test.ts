@@ -18,7 +18,7 @@ const UP = `echo "uptime=$(cut -d' ' -f1 /proc/uptime)"`;
 const statuses = (file: string): string =>
   `node -e 'const r=require("${file}"); for (const c of r.checks) console.log(c.id + "=" + c.status); console.log("live.path=" + r.live.path); console.log("live.tool=" + r.live.tool); for (const n of r.live.notes) console.log("note " + n)'`;
 const steps = (file: string): string =>
-  `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " runtime=" + r.runtime.name); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.class ? " " + s.class : "") + (s.detail ? " (" + s.detail + ")" : "")); for (const c of r.fixes.changes) console.log("change " + c.path + " " + c.checkId)'`;
+  `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " runtime=" + r.runtime.name + " path=" + r.runtime.path); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.class ? " " + s.class : "") + (s.detail ? " (" + s.detail + ")" : "")); for (const c of r.fixes.changes) console.log("change " + c.path + " " + c.checkId)'`;
 /** Runs a step between two uptime lines. */
 const timed = (cmd: string): string => `${UP}; ${cmd}; ${UP}`;
 
@@ -47,7 +47,7 @@ if (skip !== undefined) {
     prepareArm64Userland();
   });
 
-  t.test('probe and run on the arm64 Android 7 VM (tools path, no koffi)', async (t) => {
+  t.test('probe and run on the arm64 Android 7 VM (no koffi: the tools path and droidcheck-init)', async (t) => {
     const { steps: out, vm } = await runBatchInVm(
       {
         boot: `${UP}; uname -m; uname -r`,
@@ -57,7 +57,8 @@ if (skip !== undefined) {
         probe: timed(`${DC} probe --format json -o /data/probe.json; echo "exit=$?"; ${statuses('/data/probe.json')}`),
         table: `${DC} probe | tail -3`,
         bundle: `${DC} rootfs /data/b --busybox /bin/busybox --arch arm64 -- sh -c 'echo "hello from PID $$ in $(hostname) on $(uname -m)"'`,
-        fix: timed(`${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`),
+        fix: timed(`${DC} run /data/b --fix-config --no-ffi --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`),
+        native: timed(`${DC} run /data/b --fix-config --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`),
         runcrun: timed(
           `${DC} run /data/b --fix-config --runtime runc --host-fixes --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}; echo "devices-mounts=$(grep -c devices /proc/mounts)"`,
         ),
@@ -116,6 +117,16 @@ if (skip !== undefined) {
     t.match(fix, /change \.mounts\[\/dev\/mqueue\] fs\.mqueue/);
     t.match(fix, /change \.annotations\["org\.droidcheck\.no-pivot"\] rootfs\.pivot-root/);
     t.match(fix, /step chroot=ok/, 'no pivot_root on an initramfs root: chroot');
+    t.match(fix, /started=true exit=0 runtime=embedded path=tools/, '--no-ffi: busybox does every step');
+
+    // The launcher cross-built by npm run build (aarch64-linux-gnu-gcc -static): no koffi, no busybox needed.
+    const native = step('native').output;
+    t.comment(`run --fix-config (droidcheck-init): ${duration(native)?.toFixed(1)} s`);
+    t.match(native, /hello from PID 1 in runc on aarch64/, 'droidcheck-init for aarch64 launches it');
+    t.match(native, /started=true exit=0 runtime=embedded path=native/);
+    t.match(native, /step namespaces=ok \(pid, network, uts\)/, 'the IPC namespace was dropped by --fix-config');
+    t.match(native, /step chroot=ok/);
+    t.match(native, /step capabilities=ok/, 'the bounding set is dropped, which busybox cannot do');
 
     const runc = step('runcrun').output;
     t.comment(`run --runtime runc --host-fixes: ${duration(runc)?.toFixed(1)} s`);

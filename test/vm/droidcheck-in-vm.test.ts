@@ -14,7 +14,7 @@ const DC = 'node /droidcheck/bin/droidcheck';
 const statuses = (file: string): string =>
   `node -e 'for (const c of require("${file}").checks) console.log(c.id + "=" + c.status)'`;
 const steps = (file: string): string =>
-  `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " runtime=" + r.runtime.name); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.class ? " " + s.class : "")); for (const c of r.fixes.changes) console.log("change " + c.path + " " + c.checkId)'`;
+  `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " runtime=" + r.runtime.name + " path=" + r.runtime.path); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.class ? " " + s.class : "")); for (const c of r.fixes.changes) console.log("change " + c.path + " " + c.checkId)'`;
 
 function parse(out: string): Map<string, string> {
   return new Map(out.split('\n').filter((l) => /^[\w.-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -39,6 +39,7 @@ if (skip !== undefined) {
         bundle: `${DC} rootfs /data/b --busybox /bin/busybox -- sh -c 'echo "hello from PID $$ in $(hostname)"'`,
         nofix: `${DC} run /data/b --report /data/r0.json </dev/null; echo "exit=$?"; ${steps('/data/r0.json')}`,
         fix: `${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`,
+        fixnode: `${DC} run /data/b --fix-config --init node --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`,
         ...(hasRunc
           ? { runc: `${DC} run /data/b --fix-config --runtime runc --host-fixes --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}; grep -c devices /proc/mounts` }
           : {}),
@@ -75,6 +76,12 @@ if (skip !== undefined) {
     t.match(fix.output, /change \.mounts\[\/dev\/mqueue\] fs\.mqueue/);
     t.match(fix.output, /change \.annotations\["org\.droidcheck\.no-pivot"\] rootfs\.pivot-root/);
     t.match(fix.output, /step chroot=ok/, 'no pivot_root on an initramfs root: chroot');
+    t.match(fix.output, /runtime=embedded path=native/, 'launched by droidcheck-init (built by npm run build)');
+
+    const fixnode = step('fixnode');
+    t.match(fixnode.output, /hello from PID 1 in runc/, 'the node init (koffi) launches the same bundle');
+    t.match(fixnode.output, /started=true exit=0 runtime=embedded path=ffi/);
+    t.match(fixnode.output, /step chroot=ok/);
 
     if (hasRunc) {
       const runc = step('runc');
