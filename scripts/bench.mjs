@@ -65,10 +65,10 @@ const fmt = (s) => `${(s * 1000).toFixed(0)} ms`;
  * Milestones of `droidcheck run` (DROIDCHECK_TRACE=1), as medians over the
  * runs, in ms since the droidcheck process started.
  */
-function profileRun() {
+function profileRun(...args) {
   const at = new Map();
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync(node, [BIN, 'run', b], { encoding: 'utf8', env: { ...process.env, DROIDCHECK_TRACE: '1' } });
+    const r = spawnSync(node, [BIN, 'run', b, ...args], { encoding: 'utf8', env: { ...process.env, DROIDCHECK_TRACE: '1' } });
     const lines = r.stderr.split('\n').map((l) => /^trace (\S+) (\d+) (.*) \(\+(\S+) ms in this process\)$/.exec(l)).filter(Boolean);
     if (!lines.length) continue;
     const origin = Number(lines[0][1]) - Number(lines[0][4]);
@@ -80,10 +80,10 @@ function profileRun() {
       if (!at.has(key)) at.set(key, []);
       at.get(key).push(Number(abs) - origin);
     }
-    // The init's own start, from its first line: when node began in PID 1.
+    // The init's own start, from its first line: when its process began in PID 1.
     const init = lines.find((l) => l[2] === '1');
     if (init) {
-      const k = 'PID 1, node starts';
+      const k = 'PID 1, its process starts';
       if (!at.has(k)) at.set(k, []);
       at.get(k).push(Number(init[1]) - Number(init[4]) - origin);
     }
@@ -106,7 +106,8 @@ const configOnly = hyperfine([
 ]);
 const launch = hyperfine([
   { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
-  { name: 'droidcheck run (embedded, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
+  { name: 'droidcheck run (embedded, droidcheck-init, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
+  { name: 'droidcheck run --init node (embedded, node init)', cmd: `${node} ${BIN} run ${b} --init node` },
   { name: 'droidcheck run --fix-config (embedded)', cmd: `${node} ${BIN} run ${b} --fix-config` },
   { name: 'droidcheck run --live-probe (embedded)', cmd: `${node} ${BIN} run ${b} --live-probe` },
   { name: 'droidcheck run --no-ffi (tools, /bin/true)', cmd: `${node} ${BIN} run ${b} --no-ffi` },
@@ -119,7 +120,7 @@ const table = (rows, base, baseName) =>
 sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
 sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
-sections.push('## Where the time goes in `droidcheck run`', '', profileRun(), '');
+sections.push('## Where the time goes in `droidcheck run`', '', 'With droidcheck-init (the default where it was built):', '', profileRun(), '', 'With the node init (`--init node`):', '', profileRun('--init', 'node'), '');
 sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
 
 const runcVersion = execFileSync('runc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
