@@ -3,11 +3,9 @@
 // with a clear message where koffi has no module (Android 7/8, 32-bit ARM).
 
 import { createRequire } from 'node:module';
-import { constants } from 'node:os';
 import { syscallTable } from '../probes/live/syscall-numbers.js';
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, no]) => [no, name]));
-export const errnoName = (no: number): string => ERRNO_NAMES.get(no) ?? `errno ${no}`;
+export { errnoName } from './errno.js';
 
 export interface Libc {
   errno(): number;
