@@ -126,12 +126,16 @@ async function nativeInitBuilt(): Promise<boolean> {
   return 'path' in findNativeInit();
 }
 
+/** How the embedded runtime launched, for the summary's first line. */
+const LAUNCHERS: Record<RunReport['runtime']['path'], string | null> = { native: 'droidcheck-init', ffi: 'node init, koffi', tools: 'tools', external: null };
+
 async function summary(report: RunReport, color: boolean, verbose: boolean): Promise<string> {
   const [{ Chalk }, { formatChange }, { describeStep }] = await Promise.all([import('chalk'), import('../runtime/fixer.js'), import('../runtime/steps.js')]);
   const c = new Chalk({ level: color ? 1 : 0 });
   const lines: string[] = [];
   const mark = (s: StepOutcome['status']): string => (s === 'ok' ? c.green('✓') : s === 'skipped' ? c.gray('-') : c.red('✗'));
-  lines.push(c.bold(`droidcheck run: ${report.bundle} with the ${report.runtime.name} runtime${report.runtime.flags.length ? ` (${report.runtime.flags.join(' ')})` : ''}`));
+  const launcher = [LAUNCHERS[report.runtime.path], ...report.runtime.flags].filter(Boolean);
+  lines.push(c.bold(`droidcheck run: ${report.bundle} with the ${report.runtime.name} runtime${launcher.length ? ` (${launcher.join(', ')})` : ''}`));
   const p = report.probe.summary;
   const how = report.probe.live.requested ? 'with live tests' : 'files only, --live-probe adds the live tests';
   lines.push(`probe (${how}): ${p.pass} passed, ${p.warn} warnings, ${p.fail} failed (droidcheck probe -v for details)`);
