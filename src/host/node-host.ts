@@ -1,7 +1,7 @@
 // The real Host: node:fs, child processes and the koffi worker.
 
-import { open, readFile, readdir, lstat, mkdtemp, rm, access, realpath } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { accessSync, closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { hostname, machine, release, type } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { delimiter, join } from 'node:path';
@@ -23,32 +23,35 @@ function kindOf(s: import('node:fs').Stats): FileKind {
 /** Directories tried for scratch space: Android has no /tmp and a read-only /. */
 const SCRATCH_PARENTS = [process.env['TMPDIR'], '/tmp', '/data/local/tmp', '/dev/shm', '/dev'];
 
+// The files read are small /proc and /sys entries and a kernel config: synchronous
+// calls cost a fraction of fs/promises' (a FileHandle, fstat, read and close, each a
+// trip through libuv's pool), and the probe reads a few hundred of them.
 export class NodeHost implements Host {
   async readFile(path: string): Promise<Buffer | null> {
     try {
-      return await readFile(path);
+      return readFileSync(path);
     } catch {
       return null;
     }
   }
 
   async readHead(path: string, bytes: number): Promise<Buffer | null> {
-    let fh;
+    let fd: number | undefined;
     try {
-      fh = await open(path, 'r');
+      fd = openSync(path, 'r');
       const buf = Buffer.alloc(bytes);
-      const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+      const bytesRead = readSync(fd, buf, 0, bytes, 0);
       return buf.subarray(0, bytesRead);
     } catch {
       return null;
     } finally {
-      await fh?.close();
+      if (fd !== undefined) closeSync(fd);
     }
   }
 
   async readFileStrict(path: string): Promise<Buffer> {
     try {
-      return await readFile(path);
+      return readFileSync(path);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       throw new HostError('read', path, e.code ?? 'EIO');
@@ -57,7 +60,7 @@ export class NodeHost implements Host {
 
   async readDir(path: string): Promise<string[] | null> {
     try {
-      return await readdir(path);
+      return readdirSync(path);
     } catch {
       return null;
     }
@@ -65,7 +68,9 @@ export class NodeHost implements Host {
 
   async stat(path: string): Promise<FileKind | null> {
     try {
-      return kindOf(await lstat(path));
+      // No exception for a missing path: the probe asks about many that are not there.
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      return st ? kindOf(st) : null;
     } catch {
       return null;
     }
@@ -89,7 +94,7 @@ export class NodeHost implements Host {
       if (!dir) continue;
       const candidate = join(dir, name);
       try {
-        await access(candidate, fsConstants.X_OK);
+        accessSync(candidate, fsConstants.X_OK);
         return candidate;
       } catch {
         // not here
@@ -100,7 +105,7 @@ export class NodeHost implements Host {
 
   async realpath(path: string): Promise<string | null> {
     try {
-      return await realpath(path);
+      return realpathSync(path);
     } catch {
       return null;
     }

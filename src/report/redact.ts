@@ -25,23 +25,35 @@ function personalHome(secrets: Secrets): boolean {
   return /^\/(home|Users)\/[^/]+/.test(home) || (secrets.user !== undefined && secrets.user.length >= 3 && secrets.user !== 'root' && home.includes(secrets.user));
 }
 
-export function redactString(s: string, secrets: Secrets): string {
-  let out = s;
-  if (personalHome(secrets)) out = out.split(secrets.home as string).join('~');
-  for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+/** The redaction for one set of secrets, its expressions built once. */
+function redactor(secrets: Secrets): (s: string) => string {
+  const home = personalHome(secrets) ? (secrets.home as string) : null;
+  const names: [string, RegExp, string][] = [];
   for (const [value, label] of [[secrets.hostname, '<hostname>'], [secrets.user, '<user>']] as const) {
     // Short or generic names ("localhost", "root") are not personal and would mangle text.
     if (value && value.length >= 3 && !['localhost', 'root', 'android'].includes(value)) {
-      out = out.replace(new RegExp(`\\b${escapeRegExp(value)}\\b`, 'g'), label);
+      names.push([value, new RegExp(`\\b${escapeRegExp(value)}\\b`, 'g'), label]);
     }
   }
-  return out;
+  return (s) => {
+    let out = s;
+    if (home && out.includes(home)) out = out.split(home).join('~');
+    // Every pattern needs a ':' (MAC, IPv6, "serial:"), a '.' (IPv4) or '=' ("serialno="): most strings have none.
+    if (out.includes(':') || out.includes('.') || out.includes('=')) for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+    for (const [value, re, label] of names) if (out.includes(value)) out = out.replace(re, label);
+    return out;
+  };
+}
+
+export function redactString(s: string, secrets: Secrets): string {
+  return redactor(secrets)(s);
 }
 
 /** A deep copy of value with every string redacted. */
 export function redact<T>(value: T, secrets: Secrets): T {
+  const redactOne = redactor(secrets);
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactString(v, secrets);
+    if (typeof v === 'string') return redactOne(v);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
