@@ -129,16 +129,23 @@ async function nativeInitBuilt(): Promise<boolean> {
 /** How the embedded runtime launched, for the summary's first line. */
 const LAUNCHERS: Record<RunReport['runtime']['path'], string | null> = { native: 'droidcheck-init', ffi: 'node init, koffi', tools: 'tools', external: null };
 
-async function summary(report: RunReport, color: boolean, verbose: boolean): Promise<string> {
+/** What the summary shows: the run report, whose probe is null when the run needed none. */
+type SummaryView = Omit<RunReport, 'probe'> & { probe: RunReport['probe'] | null };
+
+async function summary(report: SummaryView, color: boolean, verbose: boolean): Promise<string> {
   const [{ Chalk }, { formatChange }, { describeStep }] = await Promise.all([import('chalk'), import('../runtime/fixer.js'), import('../runtime/steps.js')]);
   const c = new Chalk({ level: color ? 1 : 0 });
   const lines: string[] = [];
   const mark = (s: StepOutcome['status']): string => (s === 'ok' ? c.green('✓') : s === 'skipped' ? c.gray('-') : c.red('✗'));
   const launcher = [LAUNCHERS[report.runtime.path], ...report.runtime.flags].filter(Boolean);
   lines.push(c.bold(`droidcheck run: ${report.bundle} with the ${report.runtime.name} runtime${launcher.length ? ` (${launcher.join(', ')})` : ''}`));
-  const p = report.probe.summary;
-  const how = report.probe.live.requested ? 'with live tests' : 'files only, --live-probe adds the live tests';
-  lines.push(`probe (${how}): ${p.pass} passed, ${p.warn} warnings, ${p.fail} failed (droidcheck probe -v for details)`);
+  if (report.probe) {
+    const p = report.probe.summary;
+    const how = report.probe.live.requested ? 'with live tests' : 'files only, --live-probe adds the live tests';
+    lines.push(`probe (${how}): ${p.pass} passed, ${p.warn} warnings, ${p.fail} failed (droidcheck probe -v for details)`);
+  } else {
+    lines.push(c.gray('probe: not needed (the container started; --report, --fix-config or a failed launch run it)'));
+  }
   if (report.fixes.requested) {
     lines.push(`fixes: ${report.fixes.changes.length} change${report.fixes.changes.length === 1 ? '' : 's'}${report.fixes.written ? ` written to ${report.fixes.written}` : ''}`);
     for (const ch of report.fixes.changes) lines.push(`  ${formatChange(ch)}`);
@@ -231,32 +238,46 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   const annotations = (spec['annotations'] ?? {}) as Record<string, string>;
   const noPivot = annotations[NO_PIVOT_ANNOTATION] === 'true';
   trace('run: launch');
-  // While the container runs: the probe (when not done yet) and the report's modules.
+  // The probe is needed for the report, for the fixes (done above), for an external runtime, and to
+  // explain a failed launch. A plain run that starts needs none of that: it is not probed at all.
+  const probeWanted = opts.fixConfig || opts.liveProbe === true || opts.runtime !== 'embedded' || opts.report !== undefined;
+  // While the container runs: the probe (when wanted and not done yet) and the report's modules.
   let reportModules: Promise<ReportModules> | null = null;
   const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules());
   const launched = await launch(spec, bundle, opts, io, noPivot, () => {
-    void probe().catch(() => undefined);
+    if (probeWanted) void probe().catch(() => undefined);
     void prepare().catch(() => undefined);
   });
   trace('run: launched');
-  const [{ facts, outcomes }, m] = await Promise.all([probe(), prepare()]);
-  const probeReport = m.buildReport(facts, outcomes, { version: version(), now: io.now });
-  let report: RunReport = {
-    schemaVersion: 1,
-    tool: probeReport.tool,
-    command: 'run',
+  const [probed, m] = await Promise.all([probeWanted || !launched.started ? probe() : null, prepare()]);
+  const base = {
+    schemaVersion: 1 as const,
+    command: 'run' as const,
     generatedAt: io.now.toISOString(),
     redacted: false,
     bundle,
     runtime: launched.runtime,
-    probe: { host: probeReport.host, kernelConfig: probeReport.kernelConfig, live: probeReport.live, summary: probeReport.summary, checks: probeReport.checks },
     fixes: { requested: opts.fixConfig, written, changes, diff: opts.fixConfig ? m.renderDiff(original, spec) : '' },
     hostChanges: launched.hostChanges,
     launch: { started: launched.started, exitCode: launched.exitCode, steps: launched.steps },
-    remediation: m.orderRemediation(launched.steps, outcomes),
+    remediation: m.orderRemediation(launched.steps, probed?.outcomes ?? []),
+  };
+  const secrets = { hostname: probed?.facts.uname.nodename ?? io.host.uname().nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') };
+  if (!probed) {
+    const view: SummaryView = { ...base, probe: null, tool: { name: 'droidcheck', version: version() } };
+    io.stderr(await summary(opts.redact ? m.redact(view, secrets) : view, io.color, opts.verbose));
+    trace('run: end');
+    return launched.exitCode;
+  }
+  const { facts, outcomes } = probed;
+  const probeReport = m.buildReport(facts, outcomes, { version: version(), now: io.now });
+  let report: RunReport = {
+    ...base,
+    tool: probeReport.tool,
+    probe: { host: probeReport.host, kernelConfig: probeReport.kernelConfig, live: probeReport.live, summary: probeReport.summary, checks: probeReport.checks },
   };
   if (opts.redact) {
-    report = m.redact(report, { hostname: facts.uname.nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') });
+    report = m.redact(report, secrets);
     report.probe.host.hostname = '<redacted>';
     report.redacted = true;
   }

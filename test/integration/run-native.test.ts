@@ -3,7 +3,7 @@
 // to the workload through it, as through the node init.
 
 import t from 'tap';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -98,4 +98,23 @@ t.test('without koffi (Android 7/8, 32-bit ARM) droidcheck-init still launches: 
   t.match(r.stdout, /CapBnd:\s+0000000020000420/, 'the bounding set is dropped (the tools path cannot with busybox)');
   const doc = yaml.load(readFileSync(report, 'utf8')) as { runtime: { path: string }; probe: { live: { ffi: { state: string } } } };
   t.equal(doc.runtime.path, 'native');
+});
+
+t.test('a plain run that starts is not probed; a failed one is, to say what to do', { skip: nativeSkip }, async (t) => {
+  const bundle = makeBundle((s) => {
+    s.process!.terminal = false;
+    s.process!.args = ['true'];
+  });
+  t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+  const ok = spawnSync(process.execPath, [BIN, 'run', bundle], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  t.equal(ok.status, 0, ok.stderr);
+  t.match(ok.stderr, /^probe: not needed \(the container started; --report, --fix-config or a failed launch run it\)$/m);
+  t.match(ok.stderr, /^container exited with status 0$/m);
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.process.args = ['/bin/no-such-program'];
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  const bad = spawnSync(process.execPath, [BIN, 'run', bundle], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  t.equal(bad.status, 127, bad.stderr);
+  t.match(bad.stderr, /^probe \(files only, --live-probe adds the live tests\): \d+ passed/m, 'probed after the failure');
+  t.match(bad.stderr, /^what to do:\n {2}step: exec: /m);
 });

@@ -102,8 +102,9 @@ t.test('the runtime choice under android: koffi finds no module, the launch goes
   writeFileSync(join(dir, 'config.json'), JSON.stringify(stockSpec()));
   let err = '';
   const host = new FixtureHost('android7-3.10');
-  const opts: RunOptions = { bundle: dir, fixConfig: false, inPlace: false, runtime: 'embedded', hostFixes: false, verbose: true, redact: false, noFfi: false, report: join(dir, 'r.json') };
+  const opts: RunOptions = { bundle: dir, fixConfig: false, inPlace: false, runtime: 'embedded', hostFixes: false, verbose: true, redact: false, noFfi: false, init: 'node', report: join(dir, 'r.json') };
   // stdin is not a terminal here: the tools launch stops at process.terminal before anything runs.
+  // (--init node: a droidcheck-init built for this machine would launch instead of the tools.)
   const code = await runCommand(opts, { host, stderr: (s) => void (err += s), color: false, stdinIsTty: false, now: new Date(0), platform: process.platform, arch: 'arm64', execPath: '/proc/self/exe' });
   t.equal(code, 125, err);
   t.match(err, /koffi does not load \(Cannot find the native Koffi module[^)]*\): launched through busybox \/data\/local\/tmp\/busybox/);
