@@ -133,7 +133,7 @@ const LAUNCHERS: Record<RunReport['runtime']['path'], string | null> = { native:
 type SummaryView = Omit<RunReport, 'probe'> & { probe: RunReport['probe'] | null };
 
 async function summary(report: SummaryView, color: boolean, verbose: boolean): Promise<string> {
-  const [{ Chalk }, { formatChange }, { describeStep }] = await Promise.all([import('chalk'), import('../runtime/fixer.js'), import('../runtime/steps.js')]);
+  const [{ Chalk }, { describeStep }] = await Promise.all([import('chalk'), import('../runtime/steps.js')]);
   const c = new Chalk({ level: color ? 1 : 0 });
   const lines: string[] = [];
   const mark = (s: StepOutcome['status']): string => (s === 'ok' ? c.green('✓') : s === 'skipped' ? c.gray('-') : c.red('✗'));
@@ -148,6 +148,7 @@ async function summary(report: SummaryView, color: boolean, verbose: boolean): P
   }
   if (report.fixes.requested) {
     lines.push(`fixes: ${report.fixes.changes.length} change${report.fixes.changes.length === 1 ? '' : 's'}${report.fixes.written ? ` written to ${report.fixes.written}` : ''}`);
+    const { formatChange } = await import('../runtime/fixer.js');
     for (const ch of report.fixes.changes) lines.push(`  ${formatChange(ch)}`);
   }
   for (const h of report.hostChanges) lines.push(`host: ${h.op}${h.undone ? ' (undone)' : ''}${h.error ? `: ${h.error}` : ''}`);
@@ -185,16 +186,15 @@ async function probeHost(io: RunIo, opts: RunOptions, bundleRootfs: string): Pro
 }
 
 interface ReportModules {
-  buildReport: typeof import('../report/report.js').buildReport;
   redact: typeof import('../report/redact.js').redact;
   orderRemediation: typeof import('../report/run-report.js').orderRemediation;
-  renderDiff: typeof import('../runtime/fixer.js').renderDiff;
 }
 
-async function loadReportModules(): Promise<ReportModules> {
+/** The modules the summary needs, loaded while the container runs; with `full`, the report's too. */
+async function loadReportModules(full: boolean): Promise<ReportModules> {
   // chalk and steps.js are for the summary: loading them now keeps them off the path after the exit.
-  const [report, redact, runReport, fixer] = await Promise.all([import('../report/report.js'), import('../report/redact.js'), import('../report/run-report.js'), import('../runtime/fixer.js'), import('chalk'), import('../runtime/steps.js')]);
-  return { buildReport: report.buildReport, redact: redact.redact, orderRemediation: runReport.orderRemediation, renderDiff: fixer.renderDiff };
+  const [redact, runReport] = await Promise.all([import('../report/redact.js'), import('../report/run-report.js'), import('chalk'), import('../runtime/steps.js'), full ? import('../report/report.js') : null]);
+  return { redact: redact.redact, orderRemediation: runReport.orderRemediation };
 }
 
 export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
@@ -243,7 +243,7 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   const probeWanted = opts.fixConfig || opts.liveProbe === true || opts.runtime !== 'embedded' || opts.report !== undefined;
   // While the container runs: the probe (when wanted and not done yet) and the report's modules.
   let reportModules: Promise<ReportModules> | null = null;
-  const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules());
+  const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules(probeWanted));
   const launched = await launch(spec, bundle, opts, io, noPivot, () => {
     if (probeWanted) void probe().catch(() => undefined);
     void prepare().catch(() => undefined);
@@ -257,7 +257,7 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
     redacted: false,
     bundle,
     runtime: launched.runtime,
-    fixes: { requested: opts.fixConfig, written, changes, diff: opts.fixConfig ? m.renderDiff(original, spec) : '' },
+    fixes: { requested: opts.fixConfig, written, changes, diff: opts.fixConfig ? (await import('../runtime/fixer.js')).renderDiff(original, spec) : '' },
     hostChanges: launched.hostChanges,
     launch: { started: launched.started, exitCode: launched.exitCode, steps: launched.steps },
     remediation: m.orderRemediation(launched.steps, probed?.outcomes ?? []),
@@ -270,7 +270,8 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
     return launched.exitCode;
   }
   const { facts, outcomes } = probed;
-  const probeReport = m.buildReport(facts, outcomes, { version: version(), now: io.now });
+  const { buildReport } = await import('../report/report.js');
+  const probeReport = buildReport(facts, outcomes, { version: version(), now: io.now });
   let report: RunReport = {
     ...base,
     tool: probeReport.tool,
