@@ -18,6 +18,11 @@ const RELAYED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /* c8 ignore start - runs real launches; covered by the root integration tests */
 export async function supervise(file: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: () => void): Promise<Supervised> {
+  // node makes a pipe or socket non-blocking when it first opens process.stdout or stderr, which
+  // also happens when any ES module imports 'node:process' (chalk does). The workload shares those
+  // open files: open them now, before the init clears O_NONBLOCK, not while the workload runs.
+  void process.stdout;
+  void process.stderr;
   const child = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
   // The child exists now (spawn forks synchronously): the caller may go on with its own work.
   onSpawn?.();

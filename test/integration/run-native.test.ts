@@ -118,3 +118,22 @@ t.test('a plain run that starts is not probed; a failed one is, to say what to d
   t.match(bad.stderr, /^probe \(files only, --live-probe adds the live tests\): \d+ passed/m, 'probed after the failure');
   t.match(bad.stderr, /^what to do:\n {2}step: exec: /m);
 });
+
+for (const init of ['c', 'node'] as const) {
+  t.test(`stdout stays blocking while the workload runs, whatever droidcheck loads meanwhile (--init ${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
+    // The report's modules load while the container runs; one of them imports 'node:process', which
+    // once made node open its stdout then, setting O_NONBLOCK on the pipe the workload writes to.
+    const bundle = makeBundle((s) => {
+      s.process!.terminal = false;
+      s.process!.args = ['sh', '-c', 'sleep 0.3; grep flags /proc/$$/fdinfo/1'];
+    });
+    t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
+    // A bare environment: tap's (its NODE_OPTIONS preload imports 'node:process' at start-up) hides the race.
+    const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+    const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--init', init, '--report', join(bundle, 'r.yaml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+    t.equal(r.status, 0, r.stderr);
+    const flags = /flags:\s*(\d+)/.exec(r.stdout)?.[1];
+    t.ok(flags, r.stdout);
+    t.equal(Number.parseInt(flags ?? '0', 8) & 0o4000, 0, `no O_NONBLOCK on stdout: flags ${flags}`);
+  });
+}
