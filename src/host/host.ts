@@ -37,6 +37,11 @@ export interface Host {
   /** A new empty directory for live tests (never mounted on in the host's namespace). */
   makeScratchDir(): Promise<string>;
   removeScratchDir(path: string): Promise<void>;
+  /**
+   * unshare(CLONE_NEWUSER) tried by droidcheck-init, a single-threaded process: errno null when it
+   * worked. Null when droidcheck-init was not built for this machine (a tool is asked instead).
+   */
+  nativeUserNs(): Promise<{ errno: number | null } | null>;
   /** Live kernel tests through the FFI; rejects when the FFI cannot load. */
   ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults>;
 }

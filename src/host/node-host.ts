@@ -140,6 +140,19 @@ export class NodeHost implements Host {
     await rm(path, { recursive: true, force: true });
   }
 
+  async nativeUserNs(): Promise<{ errno: number | null } | null> {
+    const { findNativeInit } = await import('../runtime/native-path.js');
+    const found = findNativeInit();
+    if (!('path' in found)) return null;
+    // node's own child_process, not execa: droidcheck-init is droidcheck's, not a tool, and execa
+    // costs the FFI probe ~100 ms of module loading.
+    const { execFile } = await import('node:child_process');
+    const stdout = await new Promise<string>((resolve) => execFile(found.path, ['--probe-userns'], { encoding: 'utf8', timeout: 10000 }, (_error, out) => resolve(out)));
+    if (stdout.trim() === 'ok') return { errno: null };
+    const errno = /^errno (\d+)/.exec(stdout)?.[1];
+    return errno === undefined ? null : { errno: Number(errno) };
+  }
+
   ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(new URL('../probes/live/ffi-worker.js', import.meta.url), {

@@ -29,6 +29,9 @@
  *   --cwd PATH
  *   --env NAME=VALUE
  *   -- ARGS...                  the workload's argv
+ *
+ * `droidcheck-init --probe-userns` only tries unshare(CLONE_NEWUSER), which needs a
+ * single-threaded caller (node never is), and prints "ok" or "errno N" for the probe.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -712,6 +715,14 @@ static void unshare_all(void) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--probe-userns")) {
+    if (unshare(0x10000000 /* CLONE_NEWUSER */) == 0) {
+      puts("ok");
+      return 0;
+    }
+    printf("errno %d\n", errno);
+    return 1;
+  }
   started_ms = now_ms();
   tracing = getenv("DROIDCHECK_TRACE") && !strcmp(getenv("DROIDCHECK_TRACE"), "1");
   parse(argc, argv);

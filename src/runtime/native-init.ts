@@ -3,27 +3,14 @@
 // relays signals, so the launch path has one node process (droidcheck) and
 // needs no koffi. Used when scripts/build-init.mjs built it for this machine.
 
-import { existsSync } from 'node:fs';
 import { machine } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { elfMachineOf, machineFromUname } from './elf.js';
+import { machineFromUname } from './elf.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { explainExecFailure, finishLaunch, parseStepLine, terminalStep, type LaunchResult } from './launch-result.js';
 import { supervise } from './supervise.js';
 import { trace } from '../util/trace.js';
 
-/** Where scripts/build-init.mjs puts the launcher for a machine: dist/native/droidcheck-init-MACHINE, beside dist/src. */
-export function nativeInitPath(host: string = machineFromUname(machine())): string {
-  return fileURLToPath(new URL(`../../native/droidcheck-init-${host}`, import.meta.url));
-}
-
-/** The built droidcheck-init when it is an ELF for this machine; otherwise why not. */
-export function findNativeInit(host: string = machineFromUname(machine()), path: string = nativeInitPath(host)): { path: string } | { reason: string } {
-  if (!existsSync(path)) return { reason: `${path} was not built (no C compiler for ${host} when droidcheck was built)` };
-  const built = elfMachineOf(path);
-  if (built !== host) return { reason: `${path} is ${built ? `an ELF for ${built}` : 'not an ELF'}; this host runs ${host}` };
-  return { path };
-}
+export { findNativeInit, nativeInitPath } from './native-path.js';
 
 /** The launch plan as droidcheck-init's arguments (one value per argv entry, nothing to escape). */
 export function initArgv(plan: LaunchPlan): string[] {

@@ -25,6 +25,8 @@ export interface HostJson {
   paths?: Record<string, FileKind | null>;
   /** Live results as the host produced them; null when the FFI cannot load there. */
   ffiLive: LiveResults | null;
+  /** droidcheck-init's user-namespace answer (errno null: it worked); absent: not built there. */
+  nativeUserNs?: { errno: number | null };
   /** Commands: "file arg arg" -> result. */
   exec?: Record<string, ExecResult>;
   /** Programs on PATH. */
@@ -120,6 +122,10 @@ export class FixtureHost implements Host {
   }
 
   async removeScratchDir(): Promise<void> {}
+
+  async nativeUserNs(): Promise<{ errno: number | null } | null> {
+    return this.json.nativeUserNs ?? null;
+  }
 
   async ffiLive(): Promise<LiveResults> {
     if (!this.json.ffiLive) throw new Error('koffi cannot load on this fixture host');

@@ -4,6 +4,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { NodeHost } from '../../src/host/node-host.js';
 import { HostError } from '../../src/host/host.js';
+import { findNativeInit } from '../../src/runtime/native-path.js';
 
 const h = new NodeHost();
 
@@ -46,4 +47,14 @@ t.test('identity and scratch space', async (t) => {
 
 t.test('the FFI worker reports a load failure instead of crashing', async (t) => {
   await t.rejects(h.ffiLive({ scratch: '/nonexistent', arch: 'mips', isRoot: false }), /no system call table for architecture mips/);
+});
+
+const nativeBuilt = 'path' in findNativeInit();
+const unshareTool = await h.which('unshare');
+t.test("droidcheck-init's user-namespace answer agrees with unshare(1)", { skip: !nativeBuilt || !unshareTool ? 'needs droidcheck-init (npm run build with a C compiler) and unshare (util-linux)' : false }, async (t) => {
+  const tool = unshareTool as string;
+  const native = await h.nativeUserNs();
+  const byTool = await h.exec(tool, ['-U', 'true']);
+  t.not(native, null);
+  t.equal(native?.errno === null, byTool.exitCode === 0, `droidcheck-init: ${JSON.stringify(native)}, unshare -U: ${byTool.exitCode} ${byTool.stderr}`);
 });

@@ -121,4 +121,11 @@ t.test('runLive: FFI first, tools when it fails or is switched off, nothing with
   t.match(noUnshare.results?.notes, [/./, /no unshare tool: the user namespace was not tested live/]);
   const userOk = await runLive(new FixtureHost('android10-4.14', { exec: { '/data/data/com.termux/files/usr/bin/unshare -U true': ok } }), { noFfi: false, isRoot: true, arch: 'arm64' });
   t.match(userOk.results?.unshare.user, { ok: true });
+  // Where droidcheck-init was built, it answers instead of a tool: no tool is even looked for.
+  const native = new FixtureHost('android10-4.14', { nativeUserNs: { errno: 22 } });
+  const viaInit = await runLive(native, { noFfi: false, isRoot: true, arch: 'arm64' });
+  t.same(viaInit.results?.unshare.user, { op: 'unshare(CLONE_NEWUSER)', ok: false, errno: 'EINVAL', detail: 'via droidcheck-init', tool: 'droidcheck-init' });
+  t.same(native.execLog, [], 'no tool was run for it');
+  const nativeOk = await runLive(new FixtureHost('android10-4.14', { nativeUserNs: { errno: null } }), { noFfi: false, isRoot: true, arch: 'arm64' });
+  t.same(nativeOk.results?.unshare.user, { op: 'unshare(CLONE_NEWUSER)', ok: true, detail: 'via droidcheck-init', tool: 'droidcheck-init' });
 });

@@ -4,6 +4,7 @@
 import type { Host } from '../../host/host.js';
 import { errnoFromMessage, findToolset, runToolsLive, type ToolOptions } from './tools.js';
 import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
+import { errnoName } from '../../runtime/errno.js';
 
 export interface LiveOptions {
   /** --no-ffi or DROIDCHECK_NO_FFI=1. */
@@ -41,10 +42,17 @@ export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): vo
 
 /**
  * The user namespace needs a single-threaded caller, so even the FFI path asks
- * a tool. Returns a function that writes the answer into the FFI results, so
- * the test can run while the koffi worker runs its own.
+ * droidcheck-init (where it was built) or else a tool. Returns a function that
+ * writes the answer into the FFI results, so the test can run while the koffi
+ * worker runs its own.
  */
 async function userNsByTool(host: Host, tools: ToolOptions): Promise<(results: LiveResults) => void> {
+  const native = await host.nativeUserNs();
+  if (native) {
+    const op = 'unshare(CLONE_NEWUSER)';
+    const attempt = native.errno === null ? { op, ok: true, detail: 'via droidcheck-init', tool: 'droidcheck-init' } : { op, ok: false, errno: errnoName(native.errno), detail: 'via droidcheck-init', tool: 'droidcheck-init' };
+    return (results) => void (results.unshare.user = attempt);
+  }
   const t = await findToolset(host, tools);
   if (!t?.unshare) return (results) => void results.notes.push('no unshare tool: the user namespace was not tested live');
   const [file, ...args] = t.unshare as [string, ...string[]];
