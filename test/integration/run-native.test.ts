@@ -121,16 +121,19 @@ t.test('a plain run that starts is not probed; a failed one is, to say what to d
 
 for (const init of ['c', 'node'] as const) {
   t.test(`stdout stays blocking while the workload runs, whatever droidcheck loads meanwhile (--init ${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
-    // The report's modules load while the container runs; one of them imports 'node:process', which
-    // once made node open its stdout then, setting O_NONBLOCK on the pipe the workload writes to.
+    // Any module that imports 'node:process' makes node open its stdout, and libuv then sets O_NONBLOCK
+    // on the pipe the workload shares. Whether one loads during the run depends on timing, so a
+    // preload does it for certain, half a second in: droidcheck must have opened stdout before the spawn.
     const bundle = makeBundle((s) => {
       s.process!.terminal = false;
-      s.process!.args = ['sh', '-c', 'sleep 0.3; grep flags /proc/$$/fdinfo/1'];
+      s.process!.args = ['sh', '-c', 'sleep 1; grep flags /proc/$$/fdinfo/1'];
     });
     t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
-    // A bare environment: tap's (its NODE_OPTIONS preload imports 'node:process' at start-up) hides the race.
+    // Through sh, which sets NODE_OPTIONS itself: tap's processinfo adds its own loader to every node
+    // it spawns, and that loader opens stdout at start-up, which would hide the race.
+    const preload = '--import=data:text/javascript,setTimeout(()=>process.stdout,500)';
     const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
-    const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--init', init, '--report', join(bundle, 'r.yaml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+    const r = spawnSync('/bin/sh', ['-c', 'NODE_OPTIONS="$1" exec "$2" "$3" run "$4" --init "$5"', 'sh', preload, process.execPath, BIN, bundle, init], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
     t.equal(r.status, 0, r.stderr);
     const flags = /flags:\s*(\d+)/.exec(r.stdout)?.[1];
     t.ok(flags, r.stdout);
