@@ -79,10 +79,25 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
     }
     const flags = noPivot ? ['chroot'] : [];
+    /** Steps without a tool of their own were done by `tool`. */
+    const toolOf = (steps: StepOutcome[], tool: string): StepOutcome[] => steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool }));
+    // droidcheck-init (C) when built for this machine: one node process on the launch path, no koffi.
+    if (!opts.noFfi && opts.init !== 'node') {
+      const { findNativeInit, launchNative } = await import('../runtime/native-init.js');
+      const found = findNativeInit();
+      if ('path' in found) {
+        const r = await launchNative(plan, found.path, whileRunning ? { whileRunning } : {});
+        return { ...r, steps: toolOf(r.steps, 'droidcheck-init'), hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+      }
+      if (opts.init === 'c') {
+        const step: StepOutcome = { name: 'droidcheck-init', status: 'failed', detail: `--init c: ${found.reason}`, class: 'internal' };
+        return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+      }
+    }
     // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) and without droidcheck-init,
     // the same launch runs through busybox/util-linux.
     let why = opts.noFfi ? '--no-ffi' : null;
-    if (!why && opts.init !== 'c' && !(opts.init !== 'node' && (await nativeInitBuilt()))) {
+    if (!why) {
       try {
         (await import('../runtime/libc.js')).loadLibc();
       } catch (error) {
@@ -97,33 +112,13 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       io.stderr(`droidcheck: ${note.detail}\n`);
       return { started: r.started, exitCode: r.exitCode, steps: [note, ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
     }
-    // droidcheck-init (C) when built for this machine: one node process on the launch path, no koffi.
-    if ((opts.init ?? 'auto') !== 'node') {
-      const { findNativeInit, launchNative } = await import('../runtime/native-init.js');
-      const found = findNativeInit();
-      if ('path' in found) {
-        const r = await launchNative(plan, found.path, whileRunning ? { whileRunning } : {});
-        const steps = r.steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool: 'droidcheck-init' }));
-        return { ...r, steps, hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
-      }
-      if (opts.init === 'c') {
-        const step: StepOutcome = { name: 'droidcheck-init', status: 'failed', detail: `--init c: ${found.reason}`, class: 'internal' };
-        return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
-      }
-    }
     const { launchEmbedded } = await import('../runtime/embedded.js');
     const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
     // Every step of this path is a libc call through koffi (in droidcheck or in the init).
-    const steps = r.steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool: 'koffi' }));
-    return { ...r, steps, hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
+    return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
   }
   const { launchExternal } = await import('../runtime/external.js');
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);
-}
-
-async function nativeInitBuilt(): Promise<boolean> {
-  const { findNativeInit } = await import('../runtime/native-init.js');
-  return 'path' in findNativeInit();
 }
 
 /** How the embedded runtime launched, for the summary's first line. */
