@@ -106,6 +106,40 @@ t.test('the live result wins over the kernel config, and the report says so', as
   t.match(pid?.disagreement, /kernel config says enabled but the live test failed with EINVAL: the live result counts/);
 });
 
+t.test('EPERM/EACCES from a live test is "not allowed here", not "missing": the config or /proc decides', async (t) => {
+  const base = (await probeFixture('android10-4.14')).host.json.ffiLive!;
+  const { byId } = await probeFixture('android10-4.14', {
+    overrides: {
+      ffiLive: {
+        ...base,
+        unshare: { ...base.unshare, pid: { op: 'unshare(CLONE_NEWPID)', ok: false, errno: 'EPERM' }, ipc: { op: 'unshare(CLONE_NEWIPC)', ok: false, errno: 'EINVAL' } },
+        mount: { ...base.mount, mqueue: { op: 'mount mqueue', ok: false, errno: 'EACCES' } },
+        pivotRoot: { op: 'pivot_root', ok: false, errno: 'EPERM' },
+      },
+    },
+  });
+  const pid = byId.get('ns.pid');
+  t.equal(pid?.status, 'pass', 'the config says PID_NS=y and EPERM does not contradict it');
+  t.equal(pid?.disagreement, undefined);
+  t.match(pid?.evidence, [{ source: 'kernel-config' }, { source: 'procfs' }, { source: 'live', value: /^EPERM: not allowed here, inconclusive/ }]);
+  t.equal(byId.get('ns.ipc')?.status, 'warn', 'EINVAL still means the kernel lacks it');
+  t.match(byId.get('ns.ipc')?.summary, 'unshare fails with EINVAL');
+  t.equal(byId.get('rootfs.pivot-root')?.status, 'pass', '/ is not an initramfs, and the refused attempt does not count');
+  const noConfig = await probeFixture('noconfig-5.10', {
+    overrides: { ffiLive: { path: 'ffi', unshare: { uts: { op: 'unshare(CLONE_NEWUTS)', ok: false, errno: 'EPERM' } }, mount: {}, syscalls: {}, notes: [] } },
+  });
+  const uts = noConfig.byId.get('ns.uts');
+  t.equal(uts?.status, 'pass', 'without a config, /proc/self/ns decides');
+  const noEntries = await probeFixture('noconfig-5.10', {
+    overrides: {
+      dirs: { '/proc/self/ns': [] },
+      ffiLive: { path: 'ffi', unshare: { uts: { op: 'unshare(CLONE_NEWUTS)', ok: false, errno: 'EPERM' } }, mount: {}, syscalls: {}, notes: [] },
+    },
+  });
+  // An empty /proc/self/ns says "absent", so force the unknown case through a host without the listing.
+  t.not(noEntries.byId.get('ns.uts')?.summary, 'unshare fails with EPERM', 'a refused attempt is never given as the reason');
+});
+
 t.test('--no-live reads files only; the config decides', async (t) => {
   const { facts, byId } = await probeFixture('android7-3.10', { live: false });
   t.equal(facts.live, null);

@@ -81,9 +81,9 @@ function fsCheck(spec: FsSpec): Check {
       const options = spec.fs === 'cgroup2' && listed !== null ? [] : spec.options;
       const v = decide(facts, options, spec.live?.(facts), extra);
       let available = v.available;
-      if (spec.live?.(facts) === undefined && listed !== null) available = listed;
+      if (!v.liveCounted && listed !== null) available = listed;
       const base = { evidence: v.evidence, configOptions: spec.options.map((o) => `CONFIG_${o}`), ...(v.disagreement ? { disagreement: v.disagreement } : {}) };
-      if (available === null) return result({ ...base, status: 'skip', summary: unknownSummary(facts) });
+      if (available === null) return result({ ...base, status: 'skip', summary: unknownSummary(facts, v) });
       if (available) return result({ ...base, status: 'pass', summary: 'available' });
       return result({ ...base, status: missingStatus(spec.severity), summary: 'missing', impact: spec.impact, remediation: [...spec.fix, kernelOption(spec.options.slice(0, 1))] });
     },
@@ -111,7 +111,7 @@ const devptsInstances: Check = {
     if (available === null && !old) available = true;
     const base = { evidence: v.evidence, configOptions: ['CONFIG_DEVPTS_MULTIPLE_INSTANCES'], ...(v.disagreement ? { disagreement: v.disagreement } : {}) };
     if (!old && !live) base.evidence.push({ source: 'kernel-version', what: 'uname -r', value: `${facts.uname.release}: every devpts mount is a new instance since 4.7` });
-    if (available === null) return result({ ...base, status: 'skip', summary: unknownSummary(facts) });
+    if (available === null) return result({ ...base, status: 'skip', summary: unknownSummary(facts, v) });
     if (available) return result({ ...base, status: 'pass', summary: 'each container gets its own pty instance' });
     return result({
       ...base,

@@ -108,13 +108,13 @@ function nsCheck(spec: NsSpec): Check {
       let available = v.available;
       if (available === null && facts.nsEntries) available = facts.nsEntries.includes(spec.entry);
       const base = { evidence: v.evidence, configOptions: spec.options.map((o) => `CONFIG_${o}`), ...(v.disagreement ? { disagreement: v.disagreement } : {}) };
-      if (available === null) return result({ ...base, status: 'skip', summary: unknownSummary(facts) });
+      if (available === null) return result({ ...base, status: 'skip', summary: unknownSummary(facts, v) });
       if (available) return result({ ...base, status: 'pass', summary: 'available' });
       const live = facts.live?.unshare[spec.ns];
       return result({
         ...base,
         status: missingStatus(spec.severity),
-        summary: live && !live.ok ? `unshare fails with ${live.errno}` : 'not in this kernel',
+        summary: live && v.liveCounted ? `unshare fails with ${live.errno}` : 'not in this kernel',
         impact: spec.impact,
         remediation: [
           { kind: 'config-edit', text: `drop the ${spec.ociType} namespace (droidcheck run --fix-config does this)`, items: [`delete .linux.namespaces[type=="${spec.ociType}"]`] },

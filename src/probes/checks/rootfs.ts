@@ -3,7 +3,7 @@
 import type { Facts } from '../facts.js';
 import { mountFor } from '../mountinfo.js';
 import type { Check, Evidence } from '../types.js';
-import { liveEvidence, result } from './util.js';
+import { liveEvidence, notAllowed, result } from './util.js';
 
 const RAM_ROOTS = new Set(['rootfs', 'ramfs']);
 
@@ -21,8 +21,10 @@ const pivotRoot: Check = {
   run(facts) {
     const type = rootFsType(facts);
     const evidence: Evidence[] = type ? [{ source: 'mountinfo', what: '/proc/self/mountinfo: /', value: type }] : [];
-    const live = facts.live?.pivotRoot;
-    if (live) evidence.push(liveEvidence(live));
+    const attempt = facts.live?.pivotRoot;
+    if (attempt) evidence.push(liveEvidence(attempt));
+    // EPERM/EACCES: the attempt was refused (SELinux, seccomp), so / decides.
+    const live = attempt && !notAllowed(attempt) ? attempt : undefined;
     const works = live ? live.ok : type === null ? null : !RAM_ROOTS.has(type);
     const disagreement =
       live && type !== null && live.ok === RAM_ROOTS.has(type)

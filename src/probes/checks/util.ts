@@ -46,6 +46,22 @@ export interface Verdict {
   available: boolean | null;
   evidence: Evidence[];
   disagreement?: string;
+  /** Whether a live attempt decided the verdict (false when there was none or it was not allowed). */
+  liveCounted: boolean;
+  /** Why the live attempt did not count, when it was refused rather than unsupported. */
+  inconclusive?: string;
+}
+
+/**
+ * Errnos that say "something stopped the attempt" (no capability, SELinux,
+ * a seccomp filter), not "the kernel lacks it": EINVAL, ENOSYS, ENODEV and
+ * EOPNOTSUPP say the kernel does not know the feature; EPERM and EACCES only
+ * that this caller may not use it here, so they decide nothing about the kernel.
+ */
+const NOT_ALLOWED = new Set(['EPERM', 'EACCES']);
+
+export function notAllowed(a: Attempt): boolean {
+  return !a.ok && a.errno !== undefined && NOT_ALLOWED.has(a.errno);
 }
 
 /**
@@ -60,20 +76,26 @@ export function decide(facts: Facts, options: readonly string[], live: Attempt |
   }
   evidence.push(...extra);
   const fromConfig = configHas(facts, options);
+  if (live && notAllowed(live)) {
+    const inconclusive = `the live test was not allowed (${live.errno}): a missing capability, SELinux or a seccomp filter stopped it, so it says nothing about the kernel`;
+    evidence.push({ ...liveEvidence(live), value: `${live.errno}: not allowed here, inconclusive${live.detail ? ` (${live.detail})` : ''}` });
+    return { available: fromConfig, evidence, liveCounted: false, inconclusive };
+  }
   if (live) {
     evidence.push(liveEvidence(live));
-    const verdict: Verdict = { available: live.ok, evidence };
+    const verdict: Verdict = { available: live.ok, evidence, liveCounted: true };
     if (fromConfig !== null && fromConfig !== live.ok) {
       verdict.disagreement = `the kernel config says ${fromConfig ? 'enabled' : 'missing'} but the live test ${live.ok ? 'succeeded' : `failed with ${live.errno ?? 'an error'}`}: the live result counts`;
     }
     return verdict;
   }
-  return { available: fromConfig, evidence };
+  return { available: fromConfig, evidence, liveCounted: false };
 }
 
 /** Why a check could not decide. */
-export function unknownSummary(facts: Facts): string {
+export function unknownSummary(facts: Facts, verdict?: Verdict): string {
   const why: string[] = [];
+  if (verdict?.inconclusive) why.push(verdict.inconclusive);
   if (!facts.config) why.push('no kernel config');
   if (!facts.live) why.push(facts.liveRequested ? 'live test not run' : 'live tests off');
   return `unknown: ${why.join(', ') || 'no evidence'}`;
