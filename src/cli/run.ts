@@ -73,7 +73,10 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
     const { buildPlan } = await import('../runtime/plan.js');
     let plan;
     try {
-      plan = buildPlan(spec, bundle, { noPivot });
+      const { machine, release } = await import('node:os');
+      const { machineFromUname } = await import('../runtime/elf.js');
+      const version = /^(\d+)\.(\d+)/.exec(release());
+      plan = buildPlan(spec, bundle, { noPivot, machine: machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null });
     } catch (error) {
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
@@ -110,10 +113,15 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
       const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
       io.stderr(`droidcheck: ${note.detail}\n`);
-      return { started: r.started, exitCode: r.exitCode, steps: [note, ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
+      const { seccompSkipped } = await import('../runtime/launch-result.js');
+      const filter = seccompSkipped(plan, r.tool ?? 'the tools path');
+      return { started: r.started, exitCode: r.exitCode, steps: [note, ...(filter ? [filter] : []), ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
     }
     const { launchEmbedded } = await import('../runtime/embedded.js');
     const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
+    const { seccompSkipped } = await import('../runtime/launch-result.js');
+    const filter = seccompSkipped(plan, 'the node init');
+    if (filter) r.steps.unshift(filter);
     // Every step of this path is a libc call through koffi (in droidcheck or in the init).
     return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
   }

@@ -26,6 +26,7 @@
  *   --no-new-privs
  *   --user UID GID GROUPS       GROUPS: comma-separated, or ""
  *   --caps BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT   masks in decimal; AMBIENT: how many were asked for
+ *   --seccomp HEX DETAIL        linux.seccomp as BPF (see seccomp-install.h) and what the step reports
  *   --cwd PATH
  *   --env NAME=VALUE
  *   -- ARGS...                  the workload's argv
@@ -230,6 +231,8 @@ static char *fmt(const char *f, ...) {
   return b;
 }
 
+#include "seccomp-install.h"
+
 /* ---- arguments ---- */
 
 static void usage(const char *why) {
@@ -327,6 +330,10 @@ static void parse(int argc, char **argv) {
       P.cap_inheritable = num(argv[i + 4]);
       P.ambient = (int)num(argv[i + 5]);
       i += 5;
+    } else if (!strcmp(a, "--seccomp")) {
+      NEED(2);
+      if (seccomp_parse(argv[i + 1], argv[i + 2]) < 0) usage("--seccomp needs whole BPF instructions in hex");
+      i += 2;
     } else if (!strcmp(a, "--cwd")) {
       NEED(1);
       P.cwd = argv[++i];
@@ -597,6 +604,8 @@ static void identity(void) {
       if ((P.cap_bounding >> bit) & 1) continue;
       if (prctl(PR_CAPBSET_DROP, bit, 0, 0, 0) < 0 && errno == EINVAL) break; /* past the kernel's last capability */
     }
+  /* Without no_new_privs only a privileged process may install a filter: before the user switch, as runc does. */
+  if (!P.no_new_privs) seccomp_install();
   check(setgroups((size_t)P.n_groups, P.n_groups ? P.groups : NULL), "user", fmt("setgroups %s", P.n_groups ? P.groups_text : "(none)"), NULL);
   check(setresgid(P.gid, P.gid, P.gid), "user", fmt("setresgid %u", (unsigned)P.gid), NULL);
   if (P.uid != 0 && P.has_caps) prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
@@ -617,6 +626,7 @@ static void identity(void) {
     } else {
       report("no_new_privs", "ok", NULL, NULL);
     }
+    seccomp_install();
   }
 }
 

@@ -26,6 +26,17 @@ export function terminalStep(plan: Pick<LaunchPlan, 'terminal'>, stdinIsTTY: boo
   return { name: 'terminal', status: 'ok', detail: 'the workload uses this terminal directly (no new pty)' };
 }
 
+/** What the seccomp step reports once the filter is in. */
+export function seccompDetail(c: NonNullable<LaunchPlan['seccomp']>): string {
+  return [`${c.rules} rules, default ${c.defaultAction}, ${c.arches.join('/')}, ${c.instructions} BPF instructions`, ...c.notes].join('; ');
+}
+
+/** Launchers that cannot install a filter say so in a skipped step, never silently. */
+export function seccompSkipped(plan: Pick<LaunchPlan, 'seccomp'>, launcher: string): StepOutcome | null {
+  if (!plan.seccomp) return null;
+  return { name: 'seccomp', status: 'skipped', detail: `${launcher} cannot install a seccomp filter: the container runs WITHOUT the profile in config.json (droidcheck-init, --init c, or --runtime runc would apply it)` };
+}
+
 /** A step line on fd 3; droidcheck-init gives errno as a number ("errnum"), which becomes its name and class. */
 export function parseStepLine(line: string): StepOutcome {
   let raw: StepOutcome & { errnum?: number };

@@ -6,7 +6,7 @@
 import { machine } from 'node:os';
 import { machineFromUname } from './elf.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
-import { explainExecFailure, finishLaunch, parseStepLine, terminalStep, type LaunchResult } from './launch-result.js';
+import { explainExecFailure, finishLaunch, parseStepLine, seccompDetail, terminalStep, type LaunchResult } from './launch-result.js';
 import { supervise } from './supervise.js';
 import { trace } from '../util/trace.js';
 
@@ -29,6 +29,7 @@ export function initArgv(plan: LaunchPlan): string[] {
   if (plan.noNewPrivileges) a.push('--no-new-privs');
   a.push('--user', String(plan.user.uid), String(plan.user.gid), plan.user.additionalGids.join(','));
   if (plan.caps) a.push('--caps', plan.caps.bounding, plan.caps.effective, plan.caps.permitted, plan.caps.inheritable, String(plan.caps.ambient.length));
+  if (plan.seccomp) a.push('--seccomp', plan.seccomp.hex, seccompDetail(plan.seccomp));
   a.push('--cwd', plan.cwd);
   for (const e of plan.env) a.push('--env', e);
   a.push('--', ...plan.args);

@@ -3,6 +3,7 @@
 
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import type { OciMount, OciSpec } from './spec.js';
+import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 
 export const MS = {
   RDONLY: 0x1,
@@ -182,10 +183,12 @@ export interface LaunchPlan {
   cwd: string;
   args: string[];
   terminal: boolean;
+  /** linux.seccomp compiled to BPF, or null when config.json has none. */
+  seccomp: CompiledSeccomp | null;
 }
 
 /** Checks the config and resolves every path; errors name the field. */
-export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boolean } = {}): LaunchPlan {
+export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boolean; machine?: string; kernel?: readonly [number, number] | null } = {}): LaunchPlan {
   const process = spec.process;
   if (!process) throw new Error('.process: missing: nothing to run');
   if (!spec.root?.path) throw new Error('.root.path: missing');
@@ -233,5 +236,7 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     cwd: process.cwd,
     args: process.args ?? [],
     terminal: process.terminal === true,
+    // The filter's own architecture, when the profile lists none, is the kernel's (libseccomp's "native").
+    seccomp: spec.linux?.seccomp === undefined ? null : compileSeccomp(spec.linux.seccomp, opts.machine ?? 'x86_64', opts.kernel ?? null),
   };
 }
