@@ -81,52 +81,76 @@ export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
     }
-    const flags = noPivot ? ['chroot'] : [];
-    /** Steps without a tool of their own were done by `tool`. */
-    const toolOf = (steps: StepOutcome[], tool: string): StepOutcome[] => steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool }));
-    // droidcheck-init (C) when built for this machine: one node process on the launch path, no koffi.
-    if (!opts.noFfi && opts.init !== 'node') {
-      const { findNativeInit, launchNative } = await import('../runtime/native-init.js');
-      const found = findNativeInit();
-      if ('path' in found) {
-        const r = await launchNative(plan, found.path, whileRunning ? { whileRunning } : {});
-        return { ...r, steps: toolOf(r.steps, 'droidcheck-init'), hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
-      }
-      if (opts.init === 'c') {
-        const step: StepOutcome = { name: 'droidcheck-init', status: 'failed', detail: `--init c: ${found.reason}`, class: 'internal' };
-        return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
-      }
+    // linux.resources: the container's groups, made and filled before the launch, removed after it.
+    let cgroups: import('../runtime/cgroups/apply.js').PreparedCgroups | null = null;
+    if (spec.linux?.resources !== undefined) {
+      const { applyCgroups, cgroupPlanForHost } = await import('../runtime/cgroups/apply.js');
+      cgroups = applyCgroups(cgroupPlanForHost(spec.linux.resources, `droidcheck-${process.pid}`, typeof spec.linux.cgroupsPath === 'string' ? spec.linux.cgroupsPath : undefined));
+      plan.cgroups = cgroups.join;
     }
-    // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) and without droidcheck-init,
-    // the same launch runs through busybox/util-linux.
-    let why = opts.noFfi ? '--no-ffi' : null;
-    if (!why) {
-      try {
-        (await import('../runtime/libc.js')).loadLibc();
-      } catch (error) {
-        why = `koffi does not load (${(error as Error).message.split('\n')[0] ?? ''})`;
-      }
+    try {
+      if (cgroups && !cgroups.ok) return { started: false, exitCode: 125, steps: cgroups.steps, hostChanges: [], runtime: { name: 'embedded', path: 'native', flags: [] } };
+      const r = await launchPlan(plan, opts, io, noPivot, whileRunning);
+      if (!cgroups) return r;
+      // The groups were made just before the namespaces: their steps go there, after the launcher's notes.
+      const ns = r.steps.findIndex((st) => st.name === 'namespaces');
+      const at = ns >= 0 ? ns : r.steps[0]?.name === 'tools' ? 1 : 0;
+      const steps = [...r.steps.slice(0, at), ...cgroups.steps, ...r.steps.slice(at)];
+      return { ...r, steps };
+    } finally {
+      await cgroups?.cleanup();
     }
-    if (why) {
-      const { launchWithTools } = await import('../runtime/tools-launch.js');
-      whileRunning?.();
-      const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
-      const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
-      io.stderr(`droidcheck: ${note.detail}\n`);
-      const { seccompSkipped } = await import('../runtime/launch-result.js');
-      const filter = seccompSkipped(plan, r.tool ?? 'the tools path');
-      return { started: r.started, exitCode: r.exitCode, steps: [note, ...(filter ? [filter] : []), ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
-    }
-    const { launchEmbedded } = await import('../runtime/embedded.js');
-    const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
-    const { seccompSkipped } = await import('../runtime/launch-result.js');
-    const filter = seccompSkipped(plan, 'the node init');
-    if (filter) r.steps.unshift(filter);
-    // Every step of this path is a libc call through koffi (in droidcheck or in the init).
-    return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
   }
   const { launchExternal } = await import('../runtime/external.js');
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);
+}
+
+/** The embedded runtime's launch of a built plan: droidcheck-init, else the tools path or the node init. */
+async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
+  const flags = noPivot ? ['chroot'] : [];
+  /** Steps without a tool of their own were done by `tool`. */
+  const toolOf = (steps: StepOutcome[], tool: string): StepOutcome[] => steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool }));
+  // droidcheck-init (C) when built for this machine: one node process on the launch path, no koffi.
+  if (!opts.noFfi && opts.init !== 'node') {
+    const { findNativeInit, launchNative } = await import('../runtime/native-init.js');
+    const found = findNativeInit();
+    if ('path' in found) {
+      const r = await launchNative(plan, found.path, whileRunning ? { whileRunning } : {});
+      return { ...r, steps: toolOf(r.steps, 'droidcheck-init'), hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+    }
+    if (opts.init === 'c') {
+      const step: StepOutcome = { name: 'droidcheck-init', status: 'failed', detail: `--init c: ${found.reason}`, class: 'internal' };
+      return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+    }
+  }
+  // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) and without droidcheck-init,
+  // the same launch runs through busybox/util-linux.
+  let why = opts.noFfi ? '--no-ffi' : null;
+  if (!why) {
+    try {
+      (await import('../runtime/libc.js')).loadLibc();
+    } catch (error) {
+      why = `koffi does not load (${(error as Error).message.split('\n')[0] ?? ''})`;
+    }
+  }
+  if (why) {
+    const { launchWithTools } = await import('../runtime/tools-launch.js');
+    whileRunning?.();
+    const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
+    const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
+    io.stderr(`droidcheck: ${note.detail}\n`);
+    const { seccompSkipped } = await import('../runtime/launch-result.js');
+    const filter = seccompSkipped(plan, r.tool ?? 'the tools path');
+    return { started: r.started, exitCode: r.exitCode, steps: [note, ...(filter ? [filter] : []), ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
+  }
+  const { launchEmbedded } = await import('../runtime/embedded.js');
+  const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
+  const { seccompSkipped } = await import('../runtime/launch-result.js');
+  const filter = seccompSkipped(plan, 'the node init');
+  if (filter) r.steps.unshift(filter);
+  // Every step of this path is a libc call through koffi (in droidcheck or in the init).
+  return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
+
 }
 
 /** How the embedded runtime launched, for the summary's first line. */

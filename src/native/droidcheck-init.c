@@ -16,6 +16,8 @@
  * Arguments (all values are single argv entries, so nothing needs escaping):
  *   --ns NAME FLAG              a namespace to create (FLAG: its CLONE_NEW* value)
  *   --rootfs PATH               the container root on the host
+ *   --cgroup DIR                a group droidcheck made for the container: PID 1 writes itself into
+ *                               DIR/cgroup.procs first, then makes the cgroup namespace (rooted there)
  *   --hostname NAME
  *   --mount DEST SOURCE TYPE FLAGS DATA PROPAGATION REMOUNT BIND
  *                               TYPE "" for a bind mount; REMOUNT -1 for none; BIND 0 or 1
@@ -59,6 +61,9 @@
 #include <unistd.h>
 
 #define STATUS_FD 3
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
 #define MAX_ITEMS 256
 
 #ifndef MS_REC
@@ -110,6 +115,8 @@ struct plan {
   char **env;
   int n_env;
   char **args;
+  const char *cgroups[16];
+  int n_cgroups;
 };
 
 static struct plan P;
@@ -272,6 +279,10 @@ static void parse(int argc, char **argv) {
     } else if (!strcmp(a, "--rootfs")) {
       NEED(1);
       P.rootfs = argv[++i];
+    } else if (!strcmp(a, "--cgroup")) {
+      NEED(1);
+      ROOM(P.n_cgroups, 16);
+      P.cgroups[P.n_cgroups++] = argv[++i];
     } else if (!strcmp(a, "--hostname")) {
       NEED(1);
       P.hostname = argv[++i];
@@ -475,7 +486,7 @@ static void mounts(void) {
     char name[PATH_MAX + 8], target[PATH_MAX], op[2 * PATH_MAX];
     snprintf(name, sizeof name, "mount %s", m->dest);
     if (m->type && (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))) {
-      report(name, "skipped", NULL, "the embedded runtime does not set up cgroups");
+      report(name, "skipped", NULL, "the embedded runtime does not mount cgroup filesystems in the container (linux.resources is applied from the host)");
       continue;
     }
     resolve_in_rootfs(P.rootfs, m->dest, target, sizeof target);
@@ -690,6 +701,24 @@ static void exec_workload(void) {
   _exit(err == ENOENT ? 127 : 126);
 }
 
+/* Into the container's groups (droidcheck made them and set their limits), then its cgroup namespace. */
+static void join_cgroups(void) {
+  if (!P.n_cgroups) return;
+  for (int i = 0; i < P.n_cgroups; i++) {
+    const char *file = fmt("%s/cgroup.procs", P.cgroups[i]);
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    /* "0" is the writer itself: this process, and so everything it starts. */
+    int rc = fd < 0 ? -1 : (int)write(fd, "0", 1);
+    int err = errno;
+    if (fd >= 0) close(fd);
+    errno = err;
+    check(rc, "cgroup join", fmt("write 0 to %s", file), file);
+  }
+  int ns = has_ns("cgroup");
+  if (ns) check(unshare(CLONE_NEWCGROUP), "cgroup join", "unshare(CLONE_NEWCGROUP)", NULL);
+  report("cgroup join", "ok", NULL, fmt("%d group%s%s", P.n_cgroups, P.n_cgroups > 1 ? "s" : "", ns ? "; cgroup namespace rooted there" : ""));
+}
+
 /* ---- the launcher: unshare, fork, relay ---- */
 
 static pid_t child;
@@ -702,6 +731,8 @@ static void unshare_all(void) {
   int flags = 0;
   char names[256] = "";
   for (int i = 0; i < P.n_ns; i++) {
+    /* With groups to join, PID 1 makes the cgroup namespace after joining them (join_cgroups). */
+    if (P.n_cgroups && P.ns_flag[i] == CLONE_NEWCGROUP) continue;
     flags |= P.ns_flag[i];
     if (strcmp(P.ns_name[i], "mount"))
       snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "", P.ns_name[i]);
@@ -746,6 +777,7 @@ int main(int argc, char **argv) {
     /* PID 1 of the new PID namespace. */
     trace("init: start");
     fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
+    join_cgroups();
     mount_namespace();
     mounts();
     devices();

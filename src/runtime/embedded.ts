@@ -79,9 +79,11 @@ export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {
   if (terminal) steps.push(terminal);
   // The mount namespace is the init's own (see init.ts): a pivot_root in a namespace
   // this process shared would move this process into the container root too.
-  const flags = plan.cloneFlags & ~CLONE_FLAGS['mount']!;
+  // With cgroups to join, the init makes the cgroup namespace itself, after joining, so it is rooted at the container's group.
+  const own = (n: string): boolean => n === 'mount' || (n === 'cgroup' && plan.cgroups.length > 0);
+  const flags = plan.namespaces.filter((n) => !own(n)).reduce((f, n) => f | (CLONE_FLAGS[n] as number), 0);
   const names = plan.namespaces.filter((n) => n !== 'mount').join(', ') || 'none';
-  const held = holdNamespaces(plan.namespaces.filter((n) => n !== 'mount'));
+  const held = holdNamespaces(plan.namespaces.filter((n) => !own(n)));
   if (flags !== 0 && c.unshare(flags) < 0) {
     returnToNamespaces(c, held);
     const errno = errnoName(c.errno());

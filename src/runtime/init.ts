@@ -47,6 +47,26 @@ class Init {
     if (sourceIsFile) writeFileSync(target, '');
   }
 
+  /** Into the container's cgroups (droidcheck made them), then a cgroup namespace rooted there. */
+  joinCgroups(): void {
+    const p = this.plan;
+    if (!p.cgroups.length) return;
+    for (const dir of p.cgroups) {
+      const file = join(dir, 'cgroup.procs');
+      try {
+        // "0" is the writer itself: this process, and so everything it starts.
+        writeFileSync(file, '0');
+      } catch (error) {
+        const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+        report({ name: 'cgroup join', status: 'failed', op: `write 0 to ${file}`, path: file, errno, class: classify('write', errno) });
+        throw new StepFailed(file);
+      }
+    }
+    const ns = p.namespaces.includes('cgroup');
+    if (ns) this.call('cgroup join', 'unshare(CLONE_NEWCGROUP)', undefined, this.c.unshare(0x02000000));
+    report({ name: 'cgroup join', status: 'ok', detail: `${p.cgroups.length} group${p.cgroups.length > 1 ? 's' : ''}${ns ? '; cgroup namespace rooted there' : ''}` });
+  }
+
   /** Our own mount namespace, every mount private, so nothing propagates to the host. */
   mountNamespace(): void {
     if (!this.plan.namespaces.includes('mount')) {
@@ -66,7 +86,7 @@ class Init {
       const name = `mount ${m.destination}`;
       const target = resolveInRootfs(this.plan.rootfs, m.destination);
       if (m.type === 'cgroup' || m.type === 'cgroup2') {
-        report({ name, status: 'skipped', detail: 'the embedded runtime does not set up cgroups' });
+        report({ name, status: 'skipped', detail: 'the embedded runtime does not mount cgroup filesystems in the container (linux.resources is applied from the host)' });
         continue;
       }
       try {
@@ -267,6 +287,7 @@ function main(): void {
   const init = new Init(libc, plan);
   // From here on, leave with _exit: node's exit hooks would run inside the container root.
   try {
+    init.joinCgroups();
     init.mountNamespace();
     init.mounts();
     init.devices();

@@ -17,6 +17,7 @@ export function initArgv(plan: LaunchPlan): string[] {
   const a: string[] = [];
   for (const ns of plan.namespaces) a.push('--ns', ns, String(CLONE_FLAGS[ns]));
   a.push('--rootfs', plan.rootfs);
+  for (const dir of plan.cgroups) a.push('--cgroup', dir);
   if (plan.hostname !== null) a.push('--hostname', plan.hostname);
   for (const m of plan.mounts) {
     a.push('--mount', m.destination, m.source, m.type ?? '', String(m.flags), m.data, String(m.propagation), m.remountFlags === null ? '-1' : String(m.remountFlags), m.bind ? '1' : '0');

@@ -185,6 +185,11 @@ export interface LaunchPlan {
   terminal: boolean;
   /** linux.seccomp compiled to BPF, or null when config.json has none. */
   seccomp: CompiledSeccomp | null;
+  /**
+   * The container's cgroups (made by droidcheck before the launch, see cgroups/apply.ts): the init
+   * writes itself into each one's cgroup.procs, then makes its cgroup namespace, rooted there.
+   */
+  cgroups: string[];
 }
 
 /** Checks the config and resolves every path; errors name the field. */
@@ -238,5 +243,6 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     terminal: process.terminal === true,
     // The filter's own architecture, when the profile lists none, is the kernel's (libseccomp's "native").
     seccomp: spec.linux?.seccomp === undefined ? null : compileSeccomp(spec.linux.seccomp, opts.machine ?? 'x86_64', opts.kernel ?? null),
+    cgroups: [],
   };
 }

@@ -127,9 +127,44 @@ function propagationOption(p: number): string | null {
 
 const NS_LETTERS: Record<string, string> = { mount: 'm', uts: 'u', ipc: 'i', network: 'n', pid: 'p', cgroup: 'C', user: 'U' };
 
-/** unshare's options for the plan's namespaces; -f so the shell is PID 1 of a new PID namespace. */
+/**
+ * unshare's options for the plan's namespaces; -f so the shell is PID 1 of a new PID namespace.
+ * The cgroup namespace comes later, from cgroupPrelude (busybox's unshare has no -C).
+ */
 export function unshareArgs(plan: LaunchPlan): string[] {
-  return [...plan.namespaces.map((n) => `-${NS_LETTERS[n] ?? '?'}`), '-f'];
+  return [...plan.namespaces.filter((n) => n !== 'cgroup').map((n) => `-${NS_LETTERS[n] ?? '?'}`), '-f'];
+}
+
+/**
+ * The shell's first script when the plan has cgroups to join or a cgroup
+ * namespace (pure; null when it has neither): PID 1 writes itself into each
+ * group with a builtin redirect (a child would move only itself), then execs
+ * `unshare -C` (staying PID 1) so the cgroup namespace is rooted at the
+ * container's group, and the launch script runs there as "$1". An unshare
+ * without -C (busybox) makes the namespace a skipped step.
+ */
+export function cgroupPrelude(plan: LaunchPlan, unshare: readonly string[], sh: readonly string[]): string | null {
+  const ns = plan.namespaces.includes('cgroup');
+  if (!plan.cgroups.length && !ns) return null;
+  const q = shQuote;
+  const L = [`step() { printf 'STEP\\t%s\\t%s\\t%s\\t%s\\n' "$1" "$2" "$3" "$4" >&3; }`];
+  for (const dir of plan.cgroups) {
+    const file = `${dir}/cgroup.procs`;
+    L.push(`if ! { echo 0 >${q(file)}; } 2>/dev/null; then step 'cgroup join' failed ${q(`write 0 to ${file}`)} 'write error: the kernel refused'; exit 125; fi`);
+  }
+  if (plan.cgroups.length) L.push(`step 'cgroup join' ok '' ${q(`${plan.cgroups.length} group${plan.cgroups.length > 1 ? 's' : ''}`)}`);
+  const shell = `${sh.map(q).join(' ')} -c "$1"`;
+  if (!ns) {
+    L.push(`exec ${shell}`);
+  } else {
+    const u = unshare.map(q).join(' ');
+    L.push(
+      `if ${u} -C true >/dev/null 2>&1; then step 'cgroup namespace' ok '' ${q(plan.cgroups.length ? "rooted at the container's group" : "rooted at droidcheck's group")}; exec ${u} -C ${shell}; fi`,
+      `step 'cgroup namespace' skipped '' ${q(`${unshare.join(' ')} has no -C: the container shares the host's cgroup namespace`)}`,
+      `exec ${shell}`,
+    );
+  }
+  return L.join('\n');
 }
 
 /** ulimit letter and unit (busybox ash / dash / mksh agree on these) per resource. */
@@ -194,7 +229,7 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
   for (const m of plan.mounts) {
     const name = q(`mount ${m.destination}`);
     if (m.type === 'cgroup' || m.type === 'cgroup2') {
-      L.push(`step ${name} skipped '' 'the embedded runtime does not set up cgroups'`);
+      L.push(`step ${name} skipped '' 'the embedded runtime does not mount cgroup filesystems in the container (linux.resources is applied from the host)'`);
       continue;
     }
     const T = q(m.target);
@@ -481,7 +516,9 @@ async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybo
   const script = toolsLaunchScript(withResolvedTargets(plan), t);
   const [sh, ...shArgs] = t.sh as [string, ...string[]];
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
-  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, '-c', script], {});
+  const prelude = cgroupPrelude(plan, t.unshare, t.sh);
+  const first = prelude ? ['-c', prelude, 'sh', script] : ['-c', script];
+  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, ...first], {});
   const text = exit.lines.map((l) => `${l}\n`).join('');
   const chosen = parseToolLines(text);
   if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: exit.error.code ?? 'EIO', class: 'internal' });

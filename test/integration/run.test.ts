@@ -80,7 +80,8 @@ t.test(`embedded runtime on the stock runc spec (--init ${init})`, { skip }, asy
   t.equal(f['devnull'], 'c');
   t.equal(f['proc'], 'mounted');
   t.not(f['root_ro'], '0', 'root.readonly makes / read-only');
-  t.match(fixed.report.launch.steps.map((s) => s.name).slice(0, 5), ['namespaces', 'mount namespace', 'rootfs', 'mount /proc', 'mount /dev']);
+  t.match(fixed.report.launch.steps.map((s) => s.name).slice(0, 6), ['cgroup resources', 'namespaces', 'mount namespace', 'rootfs', 'mount /proc', 'mount /dev']);
+  t.match(fixed.report.launch.steps[0], { status: 'skipped', detail: /^linux\.resources\.devices: no devices-cgroup rules are applied/ }, 'the stock devices rule is named, not ignored');
   t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount left behind on the host');
 });
 
