@@ -16,6 +16,12 @@ const statuses = (file: string): string =>
 const steps = (file: string): string =>
   `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " runtime=" + r.runtime.name + " path=" + r.runtime.path); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.class ? " " + s.class : "")); for (const c of r.fixes.changes) console.log("change " + c.path + " " + c.checkId)'`;
 
+/** linux.resources for a second bundle: limits the VM's v1 controllers at Android's paths take, and pids, which it lacks. */
+const LIMITS =
+  'const fs=require("fs"),f="/data/c/config.json",c=JSON.parse(fs.readFileSync(f));c.process.terminal=false;' +
+  'c.linux.resources={memory:{limit:67108864},pids:{limit:16},cpu:{shares:512,cpus:"0"}};' +
+  'c.mounts.push({destination:"/big",type:"tmpfs",source:"tmpfs",options:["nosuid"]});fs.writeFileSync(f,JSON.stringify(c))';
+
 function parse(out: string): Map<string, string> {
   return new Map(out.split('\n').filter((l) => /^[\w.-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
@@ -40,6 +46,9 @@ if (skip !== undefined) {
         nofix: `${DC} run /data/b --report /data/r0.json </dev/null; echo "exit=$?"; ${steps('/data/r0.json')}`,
         fix: `${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`,
         fixnode: `${DC} run /data/b --fix-config --init node --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`,
+        limits:
+          `${DC} rootfs /data/c --busybox /bin/busybox -- sh -c 'dd if=/dev/zero of=/big/f bs=1M count=200 2>/dev/null && echo wrote-all; echo done' >/dev/null && node -e '${LIMITS}' && ` +
+          `${DC} run /data/c --fix-config --report /data/r4.json </dev/null; echo "exit=$?"; ${steps('/data/r4.json')}; echo "left=$(ls /dev/memcg /dev/cpuctl /dev/cpuset | grep -c droidcheck)"`,
         ...(hasRunc
           ? { runc: `${DC} run /data/b --fix-config --runtime runc --host-fixes --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}; grep -c devices /proc/mounts` }
           : {}),
@@ -82,6 +91,15 @@ if (skip !== undefined) {
     t.match(fixnode.output, /hello from PID 1 in runc/, 'the node init (koffi) launches the same bundle');
     t.match(fixnode.output, /started=true exit=0 runtime=embedded path=ffi/);
     t.match(fixnode.output, /step chroot=ok/);
+
+    const limits = step('limits');
+    t.notMatch(limits.output, /wrote-all/, 'a 200 MB tmpfs write under a 64 MiB limit in /dev/memcg is stopped');
+    t.match(limits.output, /^step cgroup memory=ok$/m, 'memory limit in a group under /dev/memcg');
+    t.match(limits.output, /^step cgroup cpu=ok$/m, 'cpu shares in a group under /dev/cpuctl');
+    t.match(limits.output, /^step cgroup cpuset=ok$/m, 'cpus in a group under the noprefix /dev/cpuset');
+    t.match(limits.output, /^step cgroup pids=skipped$/m, 'no pids controller (4.3+): a skipped step, not a silent no-op');
+    t.match(limits.output, /^step cgroup join=ok$/m);
+    t.match(limits.output, /^left=0$/m, 'the groups are removed afterwards');
 
     if (hasRunc) {
       const runc = step('runc');
