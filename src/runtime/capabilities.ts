@@ -2,6 +2,7 @@
 // the probe, one field per thing the config fixer looks at. Every field names
 // the check it came from so that each config change can cite it.
 
+import { OCI_NAMESPACES, ociTable, type OciNamespaceType } from '../sys/namespaces.js';
 import type { Facts } from '../probes/facts.js';
 import type { CheckOutcome, Status } from '../probes/types.js';
 
@@ -28,20 +29,10 @@ export interface HostFact {
   impact: string;
 }
 
-/** Namespace types as config.json's linux.namespaces names them. */
-export const OCI_NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'network', 'user', 'cgroup'] as const;
-export type OciNamespaceType = (typeof OCI_NAMESPACES)[number];
+export { OCI_NAMESPACES, type OciNamespaceType } from '../sys/namespaces.js';
 
 /** The check id for each OCI namespace type. */
-export const NAMESPACE_CHECK: Record<OciNamespaceType, string> = {
-  mount: 'ns.mnt',
-  uts: 'ns.uts',
-  ipc: 'ns.ipc',
-  pid: 'ns.pid',
-  network: 'ns.net',
-  user: 'ns.user',
-  cgroup: 'ns.cgroup',
-};
+export const NAMESPACE_CHECK: Record<OciNamespaceType, string> = ociTable((n) => n.checkId);
 
 /** Filesystem types a config's mounts use that the probe checks. */
 export const FILESYSTEMS = ['proc', 'sysfs', 'tmpfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2'] as const;

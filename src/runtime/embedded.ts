@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { machine } from 'node:os';
 import { errnoName, loadLibc, type Libc } from './libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
+import { ociTable } from '../sys/namespaces.js';
 import { classify, type StepOutcome } from './steps.js';
 import { machineFromUname } from './elf.js';
 import { supervise } from './supervise.js';
@@ -28,8 +29,8 @@ function nameFailingNamespaces(plan: LaunchPlan, tryFlag: (flag: number) => bool
   return plan.namespaces.filter((ns) => !tryFlag(CLONE_FLAGS[ns] as number));
 }
 
-/** /proc/self/ns file names of the namespaces the parent unshares ("net" for network, "pid" as the process's own). */
-const NS_FILE: Partial<Record<string, string>> = { pid: 'pid', uts: 'uts', ipc: 'ipc', network: 'net', cgroup: 'cgroup' };
+/** /proc/self/ns file names of the namespaces the parent unshares (not mount: the init's own; not user). */
+const NS_FILE: Partial<Record<string, string>> = { ...ociTable((n) => n.name), mount: undefined, user: undefined };
 
 /* c8 ignore start - needs root and a real launch; covered by the integration tests in child processes */
 /** Opens this thread's current namespaces, to come back to them after the spawn. */

@@ -4,6 +4,7 @@
 // Fixing a fixed config changes nothing.
 
 import { OCI_NAMESPACES, type FilesystemType, type HostCapabilities, type HostFact, type OciNamespaceType } from './capabilities.js';
+import { ociTable } from '../sys/namespaces.js';
 import type { OciMount, OciSpec } from './spec.js';
 
 export interface ConfigChange {
@@ -33,26 +34,10 @@ export const DEVPTS_BIND: Readonly<OciMount> = { destination: '/dev/pts', type: 
 export const RUN_TMPFS: Readonly<OciMount> = { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=755', 'size=65536k'] };
 export const TMP_TMPFS: Readonly<OciMount> = { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', 'size=65536k'] };
 
-const NS_LABEL: Record<OciNamespaceType, string> = {
-  mount: 'mount',
-  uts: 'UTS',
-  ipc: 'IPC',
-  pid: 'PID',
-  network: 'network',
-  user: 'user',
-  cgroup: 'cgroup',
-};
+const NS_LABEL: Record<OciNamespaceType, string> = ociTable((n) => n.label);
 
 /** What a container shares with the host without the namespace. */
-const SHARED: Record<OciNamespaceType, string> = {
-  mount: 'mounts: nothing can be isolated',
-  uts: 'host name',
-  ipc: 'SysV IPC and POSIX message queues',
-  pid: 'processes: it can see and signal them, and its workload is not PID 1',
-  network: 'network',
-  user: 'user ids: container root is host root',
-  cgroup: 'cgroup paths',
-};
+const SHARED: Record<OciNamespaceType, string> = ociTable((n) => n.shared);
 
 /** sysctls that live in the IPC namespace (runc allows them only with one). */
 export function isIpcSysctl(name: string): boolean {

@@ -3,6 +3,7 @@
 
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import type { OciMount, OciSpec } from './spec.js';
+import { ociTable } from '../sys/namespaces.js';
 import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 
 export const MS = {
@@ -28,15 +29,8 @@ export const MS = {
   STRICTATIME: 0x1000000,
 } as const;
 
-export const CLONE_FLAGS: Record<string, number> = {
-  mount: 0x00020000,
-  uts: 0x04000000,
-  ipc: 0x08000000,
-  network: 0x40000000,
-  pid: 0x20000000,
-  cgroup: 0x02000000,
-  user: 0x10000000,
-};
+/** CLONE_NEW* by config.json's namespace type (src/sys/namespaces.ts). */
+export const CLONE_FLAGS: Record<string, number> = ociTable((n) => n.clone);
 
 interface OptionEffect {
   set?: number;

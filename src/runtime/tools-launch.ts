@@ -15,6 +15,7 @@
 // name must begin with "busybox" so that applets chain through each other).
 
 import { resolveInRootfs } from './rootfs-path.js';
+import { ociTable } from '../sys/namespaces.js';
 import { exitStatus, supervise } from './supervise.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -125,7 +126,7 @@ function propagationOption(p: number): string | null {
   return null;
 }
 
-const NS_LETTERS: Record<string, string> = { mount: 'm', uts: 'u', ipc: 'i', network: 'n', pid: 'p', cgroup: 'C', user: 'U' };
+const NS_LETTERS: Record<string, string> = ociTable((n) => n.letter);
 
 /**
  * unshare's options for the plan's namespaces; -f so the shell is PID 1 of a new PID namespace.

@@ -8,35 +8,22 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { spawn } from 'node:child_process';
+import { makeBundle } from '../helpers/bundle.js';
+import { BIN, launchSkip, runBundle } from '../helpers/launch-env.js';
 import { nativeInitPath } from '../../src/runtime/native-init.js';
 import type { OciSpec } from '../../src/runtime/spec.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
-const isRoot = process.geteuid?.() === 0;
 const mounted = (c: string): boolean => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - cgroup /.test(l) && l.split(' - ')[1]!.split(' ')[2]!.split(',').includes(c));
-const skip = !isRoot
-  ? 'needs root: launching a container unshares namespaces and mounts'
-  : !BUSYBOX
-    ? 'needs a static busybox (apt-get install busybox-static)'
-    : !(mounted('memory') && mounted('pids') && mounted('cpu'))
-      ? 'needs cgroup v1 memory, pids and cpu controllers mounted (this test is for v1 hosts like Android)'
-      : false;
+const skip =
+  launchSkip ||
+  (!(mounted('memory') && mounted('pids') && mounted('cpu')) && 'needs cgroup v1 memory, pids and cpu controllers mounted (this test is for v1 hosts like Android)');
 
 const LAUNCHERS = [
   ['droidcheck-init', ['--init', 'c'], !existsSync(nativeInitPath()) && `needs ${nativeInitPath()} (npm run build with a C compiler)`],
   ['node init', ['--init', 'node'], false],
   ['busybox', ['--no-ffi'], false],
 ] as const;
-
-interface Step {
-  name: string;
-  status: string;
-  detail?: string;
-}
 
 function bundleWith(args: string[], edit: (s: OciSpec) => void): string {
   return makeBundle((s) => {
@@ -49,12 +36,7 @@ function bundleWith(args: string[], edit: (s: OciSpec) => void): string {
   });
 }
 
-function run(bundle: string, extra: readonly string[]): { status: number | null; stdout: string; stderr: string; steps: Step[] } {
-  const report = join(bundle, 'report.yaml');
-  const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--report', report, ...extra], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  const steps = existsSync(report) ? (yaml.load(readFileSync(report, 'utf8')) as { launch: { steps: Step[] } }).launch.steps : [];
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, steps };
-}
+const run = runBundle;
 
 /** Every droidcheck-PID group left in any v1 hierarchy. */
 function leftovers(): string[] {

@@ -11,20 +11,13 @@ import yaml from 'js-yaml';
 import { BUSYBOX, makeBundle, NO_KOFFI } from '../helpers/bundle.js';
 import { getOldKernelHelper } from '../helpers/oldkernel.js';
 import { nativeInitPath } from '../../src/runtime/native-init.js';
+import type { Step } from '../helpers/launch-env.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
 const isRoot = process.geteuid?.() === 0;
 const skip = !isRoot ? 'needs root: launching a container unshares namespaces and mounts' : !BUSYBOX ? 'needs a static busybox (apt-get install busybox-static)' : false;
 const nativeSkip = skip || (!existsSync(nativeInitPath()) && `needs ${nativeInitPath()} (npm run build with a C compiler)`);
 
-interface Step {
-  name: string;
-  status: string;
-  op?: string;
-  errno?: string;
-  detail?: string;
-  class?: string;
-}
 
 const helper = await getOldKernelHelper();
 const oldSkip = nativeSkip || (!helper.ok && helper.unsupported ? `needs a C compiler for the seccomp helper: ${helper.reason}` : false);

@@ -3,28 +3,11 @@
 // and the launchers that cannot install one say so in a skipped step.
 
 import t from 'tap';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle } from '../helpers/bundle.js';
+import { rmSync } from 'node:fs';
+import { makeBundle } from '../helpers/bundle.js';
+import { launchSkip as skip, nativeSkip, runBundle } from '../helpers/launch-env.js';
 import { getOldKernelHelper } from '../helpers/oldkernel.js';
-import { nativeInitPath } from '../../src/runtime/native-init.js';
 import type { OciSpec } from '../../src/runtime/spec.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/droidcheck', import.meta.url));
-const isRoot = process.geteuid?.() === 0;
-const skip = !isRoot ? 'needs root: launching a container unshares namespaces and mounts' : !BUSYBOX ? 'needs a static busybox (apt-get install busybox-static)' : false;
-const nativeSkip = skip || (!existsSync(nativeInitPath()) && `needs ${nativeInitPath()} (npm run build with a C compiler)`);
-
-interface Step {
-  name: string;
-  status: string;
-  detail?: string;
-  errno?: string;
-  class?: string;
-}
 
 const ARCHES = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'];
 
@@ -40,12 +23,7 @@ function seccompBundle(seccomp: unknown, noNewPrivileges = true): string {
   });
 }
 
-function run(bundle: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; steps: Step[] } {
-  const report = join(bundle, 'report.yaml');
-  const r = spawnSync(process.execPath, [BIN, 'run', bundle, '--report', report, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  const steps = existsSync(report) ? (yaml.load(readFileSync(report, 'utf8')) as { launch: { steps: Step[] } }).launch.steps : [];
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, steps };
-}
+const run = (bundle: string, ...args: string[]): ReturnType<typeof runBundle> => runBundle(bundle, args);
 
 const denyMkdir = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ARCHES, syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
 
@@ -87,12 +65,11 @@ t.test('without seccomp(2) (3.10: ENOSYS) droidcheck-init installs the same filt
   if (!helper.ok) throw new Error(helper.reason);
   const bundle = seccompBundle(denyMkdir);
   t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
-  const report = join(bundle, 'report.yaml');
   // The old-kernel profile also refuses CLONE_NEWIPC: drop that namespace.
-  const r = spawnSync(helper.path, ['--', process.execPath, BIN, 'run', bundle, '--init', 'c', '--fix-config', '--live-probe', '--report', report], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = runBundle(bundle, ['--init', 'c', '--fix-config', '--live-probe'], [helper.path, '--']);
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, 'mkdir=refused');
-  const steps = (yaml.load(readFileSync(report, 'utf8')) as { launch: { steps: Step[] } }).launch.steps;
+  const steps = r.steps;
   t.match(steps.find((s) => s.name === 'seccomp'), { status: 'ok', detail: /installed with prctl\(PR_SET_SECCOMP\)$/ });
 });
 

@@ -7,6 +7,7 @@
 // are never changed. Only synchronous fs calls are used here: asynchronous
 // ones run on libuv's pool threads, which live in the host's namespaces.
 
+import { nameTable } from '../../sys/namespaces.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync, statSync } from 'node:fs';
 import { errnoName, loadLibc, type Libc } from '../../runtime/libc.js';
@@ -19,22 +20,8 @@ export interface WorkerInput {
   isRoot: boolean;
 }
 
-const CLONE: Record<Exclude<NsName, 'user'>, number> = {
-  mnt: 0x00020000,
-  uts: 0x04000000,
-  ipc: 0x08000000,
-  net: 0x40000000,
-  pid: 0x20000000,
-  cgroup: 0x02000000,
-};
-const CLONE_NAME: Record<Exclude<NsName, 'user'>, string> = {
-  mnt: 'CLONE_NEWNS',
-  uts: 'CLONE_NEWUTS',
-  ipc: 'CLONE_NEWIPC',
-  net: 'CLONE_NEWNET',
-  pid: 'CLONE_NEWPID',
-  cgroup: 'CLONE_NEWCGROUP',
-};
+const CLONE: Record<NsName, number> = nameTable((n) => n.clone);
+const CLONE_NAME: Record<NsName, string> = nameTable((n) => n.cloneName);
 const MS_REC = 0x4000;
 const MS_PRIVATE = 0x40000;
 const AT_FDCWD = -100;

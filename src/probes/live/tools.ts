@@ -2,6 +2,7 @@
 // one shell script. Every test runs inside `unshare -m`, so mounts live only in
 // a throwaway mount namespace and vanish with the script.
 
+import { nameTable } from '../../sys/namespaces.js';
 import type { Host } from '../../host/host.js';
 import { emptyLive, type Attempt, type LiveResults, type NsName } from './types.js';
 import { machineFromUname, parseElf } from '../../runtime/elf.js';
@@ -143,16 +144,8 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
   return t;
 }
 
-const NS_FLAGS: Record<NsName, string> = { mnt: 'm', uts: 'u', ipc: 'i', net: 'n', pid: 'p', user: 'U', cgroup: 'C' };
-const NS_CLONE: Record<NsName, string> = {
-  mnt: 'CLONE_NEWNS',
-  uts: 'CLONE_NEWUTS',
-  ipc: 'CLONE_NEWIPC',
-  net: 'CLONE_NEWNET',
-  pid: 'CLONE_NEWPID',
-  user: 'CLONE_NEWUSER',
-  cgroup: 'CLONE_NEWCGROUP',
-};
+const NS_FLAGS: Record<NsName, string> = nameTable((n) => n.letter);
+const NS_CLONE: Record<NsName, string> = nameTable((n) => n.cloneName);
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const cmd = (argv: string[]): string => argv.map(quote).join(' ');

@@ -1,8 +1,8 @@
 // Results of the live kernel tests. Both the FFI worker and the tools path
 // fill this shape; checks read only this shape, so fixtures can supply it.
 
-export type NsName = 'mnt' | 'uts' | 'ipc' | 'pid' | 'net' | 'user' | 'cgroup';
-export const NS_NAMES: readonly NsName[] = ['mnt', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup'];
+import type { NsName } from '../../sys/namespaces.js';
+export { NS_NAMES, type NsName } from '../../sys/namespaces.js';
 
 export type SyscallName =
   | 'memfd_create'
