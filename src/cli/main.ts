@@ -64,6 +64,7 @@ const HANDLERS: Handlers = {
         redact: args.redact,
         noFfi: !args.ffi || noFfiEnv(),
         init: args.init,
+        network: args.network,
         ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
       },
       {

@@ -37,6 +37,7 @@ export const RUN_OPTIONS = {
   ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
   init: { choices: ['auto', 'c', 'node'], type: 'string', default: 'auto', describe: "The embedded runtime's launcher: c (droidcheck-init, built at install when a C compiler is there), node (a node init through koffi); auto: c when built for this machine, else node, else the tools" },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
+  network: { choices: ['config', 'host'], type: 'string', default: 'config', describe: "config: the network namespace config.json asks for (loopback only: droidcheck makes no veth); host: share the host's network, as docker run --network host (what works on Android)" },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' },
   redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },
 } as const satisfies Record<string, OptionSpec>;
@@ -67,6 +68,7 @@ export interface RunArgs {
   ffi: boolean;
   init: 'auto' | 'c' | 'node';
   busybox?: string | undefined;
+  network: 'config' | 'host';
   verbose: boolean;
   redact: boolean;
 }

@@ -28,6 +28,8 @@ export interface RunOptions {
   /** The embedded runtime's launcher: droidcheck-init (c), node + koffi (node), or c when built, else node (auto). */
   init?: 'auto' | 'c' | 'node';
   busybox?: string;
+  /** host: leave the network namespace out whatever config.json says (docker run --network host). */
+  network?: 'config' | 'host';
 }
 
 export interface RunIo {
@@ -68,7 +70,31 @@ async function writeFixed(bundle: string, fixed: OciSpec, inPlace: boolean): Pro
  * way and the host is left as it was (embedded runtime), so the caller can
  * do its own work meanwhile; it is not called otherwise.
  */
-export async function launch(spec: OciSpec, bundle: string, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
+export async function launch(asked: OciSpec, bundle: string, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
+  const { spec, step: network } = networkChoice(asked, opts.network ?? 'config');
+  const r = await launchSpec(spec, bundle, opts, io, noPivot, whileRunning);
+  if (!network) return r;
+  const at = r.steps.findIndex((s) => s.name === 'namespaces');
+  return { ...r, steps: at < 0 ? [network, ...r.steps] : [...r.steps.slice(0, at + 1), network, ...r.steps.slice(at + 1)] };
+}
+
+/**
+ * --network host: the spec without its network namespace (and the net.* sysctls that would then be the
+ * host's), and the step that says so; config: the spec as it is.
+ */
+export function networkChoice(spec: OciSpec, network: 'config' | 'host'): { spec: OciSpec; step: StepOutcome | null } {
+  const namespaces = spec.linux?.namespaces;
+  if (network !== 'host' || !Array.isArray(namespaces) || !namespaces.some((n) => n?.type === 'network')) return { spec, step: null };
+  const sysctl = Object.fromEntries(Object.entries(spec.linux?.sysctl ?? {}).filter(([k]) => !k.startsWith('net.')));
+  const dropped = Object.keys(spec.linux?.sysctl ?? {}).length - Object.keys(sysctl).length;
+  const linux = { ...spec.linux, namespaces: namespaces.filter((n) => n?.type !== 'network'), ...(spec.linux?.sysctl ? { sysctl } : {}) };
+  return {
+    spec: { ...spec, linux },
+    step: { name: 'network', status: 'ok', detail: `the host's network (--network host): no network namespace${dropped ? `; ${dropped} net.* sysctl${dropped > 1 ? 's' : ''} left out (they would change the host)` : ''}` },
+  };
+}
+
+async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
   if (opts.runtime === 'embedded') {
     const { buildPlan } = await import('../runtime/plan.js');
     let plan;

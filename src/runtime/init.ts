@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { errnoName, loadLibc, type Libc } from './libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
-import { classify, type StepOutcome } from './steps.js';
+import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
 import { foreignElfDetail } from './elf.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import { trace } from '../util/trace.js';
@@ -184,6 +184,19 @@ class Init {
     if (p.hostname !== null) {
       this.call('hostname', `sethostname ${p.hostname}`, undefined, this.c.sethostname(p.hostname, Buffer.byteLength(p.hostname)));
       report({ name: 'hostname', status: 'ok', detail: p.hostname });
+    }
+    if (p.namespaces.includes('network')) {
+      // struct ifreq: the name, then ifr_flags at offset 16. Any socket reaches the device ioctls; AF_UNIX
+      // needs no network permission (Android's paranoid network checks AF_INET).
+      const ifr = Buffer.alloc(40);
+      ifr.write('lo');
+      const fd = this.c.socket(1 /* AF_UNIX */, 2 /* SOCK_DGRAM */, 0);
+      this.call('network', 'socket(AF_UNIX)', undefined, fd);
+      this.call('network', 'ioctl(lo, SIOCGIFFLAGS)', undefined, this.c.ioctl(fd, 0x8913, ifr));
+      ifr.writeUInt16LE(ifr.readUInt16LE(16) | 1 /* IFF_UP */, 16);
+      this.call('network', 'ioctl(lo, SIOCSIFFLAGS)', undefined, this.c.ioctl(fd, 0x8914, ifr));
+      this.c.close(fd);
+      report({ name: 'network', status: 'ok', detail: LOOPBACK_ONLY });
     }
     for (const r of p.rlimits) this.call('rlimits', `setrlimit ${r.name} ${r.soft}/${r.hard}`, undefined, this.c.setrlimit(r.resource, BigInt(r.soft), BigInt(r.hard)));
     if (p.rlimits.length) report({ name: 'rlimits', status: 'ok', detail: p.rlimits.map((r) => r.name).join(', ') });

@@ -13,6 +13,8 @@ export interface Libc {
   syscall(nr: number, ...args: unknown[]): number;
   close(fd: number): number;
   socket(domain: number, type: number, proto: number): number;
+  /** ioctl(2) with a struct passed as bytes (struct ifreq for SIOC[GS]IFFLAGS). */
+  ioctl(fd: number, request: number, arg: Buffer): number;
   unshare(flags: number): number;
   setns(fd: number, nstype: number): number;
   mount(src: string | null, target: string, type: string | null, flags: number, data: string | null): number;
@@ -82,6 +84,7 @@ export function loadLibc(arch: string = process.arch): Libc {
     syscall: (n, ...args) => syscall(n, ...args),
     close: lib.func('int close(int)'),
     socket: lib.func('int socket(int, int, int)'),
+    ioctl: lib.func('int ioctl(int, unsigned long, _Inout_ uint8_t *)'),
     unshare: lib.func('int unshare(int)'),
     setns: lib.func('int setns(int, int)'),
     mount: lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)'),

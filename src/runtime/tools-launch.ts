@@ -25,7 +25,7 @@ import { errnoFromMessage, findToolset, type ToolOptions, type Toolset } from '.
 import type { LaunchResult } from './launch-result.js';
 import { elfMachineName, machineFromUname } from './elf.js';
 import { CAPABILITIES, MS, type LaunchPlan, type PlannedMount } from './plan.js';
-import { classify, type StepOutcome } from './steps.js';
+import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
 
 /** What the script may rely on; found by launchWithTools, given to the pure script builder. */
 export interface LaunchTools {
@@ -79,6 +79,8 @@ export function stepTool(name: string, t: LaunchTools, chosen: Record<string, st
   if (name === 'pivot_root') return tool('pivot_root', 'pivot_root');
   if (name === 'chroot') return tool('chroot', 'chroot');
   if (name === 'hostname') return tool('hostname');
+  if (name === 'network') return chosen['network'] ? tool(chosen['network']) : undefined;
+  if (name === 'cgroup join' || name === 'cgroup namespace') return name === 'cgroup namespace' ? tool('unshare', 'unshare') : `${tool('sh', 'sh')}: echo`;
   if (name === 'rlimits') return `${tool('sh', 'sh')}: ulimit`;
   if (['user', 'groups', 'capabilities', 'no_new_privs'].includes(name)) {
     const u = chosen['user'];
@@ -327,6 +329,14 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
   if (plan.readonlyRoot) L.push(`run 'read-only root' 'remount / read-only' x mount -o remount,bind,ro "$ROOT" "$ROOT"`, `step 'read-only root' ok '' ''`);
 
   if (plan.hostname !== null) L.push(`run hostname ${q(`sethostname ${plan.hostname}`)} x hostname ${q(plan.hostname)}`, `step hostname ok '' ${q(plan.hostname)}`);
+  // busybox has ifconfig (and often ip); util-linux has neither: iproute2's ip or net-tools' ifconfig from PATH.
+  if (plan.namespaces.includes('network')) {
+    L.push(
+      `if x ifconfig lo up 2>/dev/null; then printf 'TOOL\\tnetwork\\tifconfig\\n' >&3; step network ok '' ${q(LOOPBACK_ONLY)}; ` +
+        `elif x ip link set lo up 2>/dev/null; then printf 'TOOL\\tnetwork\\tip\\n' >&3; step network ok '' ${q(LOOPBACK_ONLY)}; ` +
+        `else step network skipped '' 'no ifconfig or ip to bring lo up: the container has no working loopback'; fi`,
+    );
+  }
 
   // rlimits: the shell's ulimit; raise the hard limit first, or lower the soft one first.
   if (plan.rlimits.length) {

@@ -109,3 +109,10 @@ t.test('terminal and the launch result', async (t) => {
     exitCode: 125, started: false, steps: [{ name: 'spawn init', status: 'failed', op: 'spawn /x/droidcheck-init', errno: 'EACCES', class: 'internal' }],
   });
 });
+
+t.test('droidcheck-init reports the network step in the same words as the other launchers', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { LOOPBACK_ONLY } = await import('../../src/runtime/steps.js');
+  const source = readFileSync(new URL('../../../src/native/droidcheck-init.c', import.meta.url), 'utf8');
+  t.equal(/#define LOOPBACK_ONLY "([^"]*)"/.exec(source)?.[1], LOOPBACK_ONLY);
+});

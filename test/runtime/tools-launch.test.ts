@@ -187,7 +187,7 @@ t.test('every launch step names the tool that performed it', async (t) => {
   const r = runWithStub(buildPlan(stock(), dir));
   t.teardown(() => rmSync(r.dir, { recursive: true, force: true }));
   const chosen = parseToolLines(r.fd3);
-  t.same(chosen, { user: 'env' }, 'a stub busybox without setpriv/nsenter help: only env');
+  t.same(chosen, { user: 'env', network: 'ifconfig' }, 'a stub busybox without setpriv/nsenter help: only env; its ifconfig brings lo up');
   t.notOk(r.steps.some((s) => s.name === 'TOOL' || /TOOL/.test(s.detail ?? '')), 'TOOL lines are not steps');
   const bb: LaunchTools = { ...BB, busyboxSource: 'bundle', labels: { unshare: "busybox /bin/busybox unshare (the bundle's own)", mount: "busybox /bin/busybox mount (the bundle's own)" } };
   t.equal(stepTool('namespaces', bb, chosen), "busybox /bin/busybox unshare (the bundle's own)");
@@ -201,6 +201,10 @@ t.test('every launch step names the tool that performed it', async (t) => {
   t.equal(stepTool('user', bb, {}), undefined, 'the script did not say');
   t.equal(stepTool('exec', bb, chosen), "busybox /bin/busybox sh (the bundle's own)");
   t.equal(stepTool('terminal', bb, chosen), undefined);
+  t.equal(stepTool('network', bb, chosen), "busybox /bin/busybox ifconfig (the bundle's own)");
+  t.equal(stepTool('network', bb, {}), undefined, 'no tool brought lo up');
+  t.equal(stepTool('cgroup join', bb, chosen), "busybox /bin/busybox sh (the bundle's own): echo");
+  t.equal(stepTool('cgroup namespace', bb, chosen), "busybox /bin/busybox unshare (the bundle's own)");
   const ul: LaunchTools = { name: 'util-linux', sh: ['/bin/sh'], unshare: ['/usr/bin/unshare'], busybox: null, labels: { unshare: 'util-linux /usr/bin/unshare', mount: 'util-linux /usr/bin/mount', sh: 'sh /bin/sh' } };
   t.equal(stepTool('namespaces', ul), 'util-linux /usr/bin/unshare');
   t.equal(stepTool('user', ul, { user: 'setpriv' }), 'setpriv');
