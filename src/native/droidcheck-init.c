@@ -29,6 +29,8 @@
  *   --user UID GID GROUPS       GROUPS: comma-separated, or ""
  *   --caps BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT   masks in decimal; AMBIENT: how many were asked for
  *   --seccomp HEX DETAIL        linux.seccomp as BPF (see seccomp-install.h) and what the step reports
+ *   --sysctl KEY PATH VALUE     written to PATH (/proc/sys/...) once inside the root
+ *   --umask MODE                the workload's umask (decimal)
  *   --cwd PATH
  *   --env NAME=VALUE
  *   -- ARGS...                  the workload's argv
@@ -122,6 +124,9 @@ struct plan {
   char **args;
   const char *cgroups[16];
   int n_cgroups;
+  const char *sysctl_key[64], *sysctl_path[64], *sysctl_value[64];
+  int n_sysctl;
+  mode_t umask;
 };
 
 static struct plan P;
@@ -267,6 +272,7 @@ static void parse(int argc, char **argv) {
 #define ROOM(n, max) \
   if ((n) >= (max)) usage(fmt("too many %s", argv[i]))
   P.cwd = "/";
+  P.umask = 022;
   P.groups_text = "";
   P.env = calloc((size_t)argc + 1, sizeof *P.env);
   if (!P.env) usage("out of memory");
@@ -284,6 +290,16 @@ static void parse(int argc, char **argv) {
     } else if (!strcmp(a, "--rootfs")) {
       NEED(1);
       P.rootfs = argv[++i];
+    } else if (!strcmp(a, "--sysctl")) {
+      NEED(3);
+      ROOM(P.n_sysctl, 64);
+      P.sysctl_key[P.n_sysctl] = argv[i + 1];
+      P.sysctl_path[P.n_sysctl] = argv[i + 2];
+      P.sysctl_value[P.n_sysctl++] = argv[i + 3];
+      i += 3;
+    } else if (!strcmp(a, "--umask")) {
+      NEED(1);
+      P.umask = (mode_t)num(argv[++i]);
     } else if (!strcmp(a, "--cgroup")) {
       NEED(1);
       ROOM(P.n_cgroups, 16);
@@ -575,6 +591,22 @@ static void enter_root(void) {
   report("chroot", "ok", P.rootfs, "pivot_root not used");
 }
 
+/* linux.sysctl, in the container's own namespaces (droidcheck checked each belongs to one), before /proc/sys turns read-only. */
+static void sysctls(void) {
+  if (!P.n_sysctl) return;
+  char names[512] = "";
+  for (int i = 0; i < P.n_sysctl; i++) {
+    int fd = open(P.sysctl_path[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    int rc = fd < 0 ? -1 : (int)write(fd, P.sysctl_value[i], strlen(P.sysctl_value[i]));
+    int err = errno;
+    if (fd >= 0) close(fd);
+    errno = err;
+    check(rc, "sysctl", fmt("write %s to %s", P.sysctl_value[i], P.sysctl_path[i]), P.sysctl_path[i]);
+    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s=%s", i ? ", " : "", P.sysctl_key[i], P.sysctl_value[i]);
+  }
+  report("sysctl", "ok", NULL, names);
+}
+
 static void paths(void) {
   for (int i = 0; i < P.n_masked; i++) {
     const char *p = P.masked[i];
@@ -713,6 +745,7 @@ static void exec_workload(void) {
   char buf[PATH_MAX];
   const char *path = resolve_executable(P.args[0], buf, sizeof buf);
   reset_process();
+  umask(P.umask);
   trace("init: execve");
   execve(path, P.args, P.env);
   int err = errno;
@@ -801,6 +834,7 @@ int main(int argc, char **argv) {
     mounts();
     devices();
     enter_root();
+    sysctls();
     paths();
     identity();
     exec_workload();

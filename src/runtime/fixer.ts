@@ -4,7 +4,7 @@
 // Fixing a fixed config changes nothing.
 
 import { OCI_NAMESPACES, type FilesystemType, type HostCapabilities, type HostFact, type OciNamespaceType } from './capabilities.js';
-import { ociTable } from '../sys/namespaces.js';
+import { ociTable, sysctlNamespace } from '../sys/namespaces.js';
 import type { OciMount, OciSpec } from './spec.js';
 
 export interface ConfigChange {
@@ -39,18 +39,8 @@ const NS_LABEL: Record<OciNamespaceType, string> = ociTable((n) => n.label);
 /** What a container shares with the host without the namespace. */
 const SHARED: Record<OciNamespaceType, string> = ociTable((n) => n.shared);
 
-/** sysctls that live in the IPC namespace (runc allows them only with one). */
-export function isIpcSysctl(name: string): boolean {
-  return /^kernel\.(shm|msg)/.test(name) || name === 'kernel.sem' || name.startsWith('fs.mqueue.');
-}
-
-/** sysctls that belong to a namespace type, for the types that own some. */
-function sysctlOwner(name: string): OciNamespaceType | null {
-  if (isIpcSysctl(name)) return 'ipc';
-  if (name.startsWith('net.')) return 'network';
-  if (name === 'kernel.hostname' || name === 'kernel.domainname') return 'uts';
-  return null;
-}
+export { isIpcSysctl } from '../sys/namespaces.js';
+const sysctlOwner = sysctlNamespace;
 
 const quote = (key: string): string => JSON.stringify(key);
 

@@ -161,6 +161,22 @@ class Init {
     report({ name: 'chroot', status: 'ok', path: rootfs, detail: 'pivot_root not used' });
   }
 
+  /** linux.sysctl in the container's own namespaces, before /proc/sys turns read-only. */
+  sysctls(): void {
+    const done: string[] = [];
+    for (const s of this.plan.sysctls) {
+      try {
+        writeFileSync(s.path, s.value);
+      } catch (error) {
+        const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+        report({ name: 'sysctl', status: 'failed', op: `write ${s.value} to ${s.path}`, path: s.path, errno, class: classify('write', errno) });
+        throw new StepFailed(s.path);
+      }
+      done.push(`${s.key}=${s.value}`);
+    }
+    if (done.length) report({ name: 'sysctl', status: 'ok', detail: done.join(', ') });
+  }
+
   paths(): void {
     for (const p of this.plan.maskedPaths) {
       if (!existsSync(p)) continue;
@@ -250,6 +266,7 @@ class Init {
     this.call('cwd', `chdir ${p.cwd}`, p.cwd, this.c.chdir(p.cwd));
     const path = resolveExecutable(p.args[0] as string, p.env);
     this.resetProcess();
+    process.umask(p.umask);
     trace('init: execve');
     this.c.execve(path, p.args, p.env);
     const errno = errnoName(this.c.errno());
@@ -305,6 +322,7 @@ function main(): void {
     init.mounts();
     init.devices();
     init.enterRoot();
+    init.sysctls();
     init.paths();
     init.identity();
     init.exec(hostMachine);

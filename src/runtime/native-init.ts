@@ -30,6 +30,8 @@ export function initArgv(plan: LaunchPlan): string[] {
   if (plan.noNewPrivileges) a.push('--no-new-privs');
   a.push('--user', String(plan.user.uid), String(plan.user.gid), plan.user.additionalGids.join(','));
   if (plan.caps) a.push('--caps', plan.caps.bounding, plan.caps.effective, plan.caps.permitted, plan.caps.inheritable, String(plan.caps.ambient.length));
+  for (const s of plan.sysctls) a.push('--sysctl', s.key, s.path, s.value);
+  a.push('--umask', String(plan.umask));
   if (plan.seccomp) a.push('--seccomp', plan.seccomp.hex, seccompDetail(plan.seccomp));
   a.push('--cwd', plan.cwd);
   for (const e of plan.env) a.push('--env', e);

@@ -3,7 +3,7 @@
 
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import type { OciMount, OciSpec } from './spec.js';
-import { ociTable } from '../sys/namespaces.js';
+import { nsByOci, ociTable, sysctlNamespace } from '../sys/namespaces.js';
 import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
 
 export const MS = {
@@ -177,6 +177,10 @@ export interface LaunchPlan {
   cwd: string;
   args: string[];
   terminal: boolean;
+  /** linux.sysctl, each in a namespace of the container: key, path under / once inside, value. */
+  sysctls: { key: string; path: string; value: string }[];
+  /** process.user.umask, 0o022 when config.json has none (as runc). */
+  umask: number;
   /** linux.seccomp compiled to BPF, or null when config.json has none. */
   seccomp: CompiledSeccomp | null;
   /**
@@ -184,6 +188,22 @@ export interface LaunchPlan {
    * writes itself into each one's cgroup.procs, then makes its cgroup namespace, rooted there.
    */
   cgroups: string[];
+}
+
+/**
+ * linux.sysctl as writes under /proc/sys inside the container. As runc: only sysctls of a namespace
+ * the container has its own of; any other would change the host.
+ */
+export function planSysctls(sysctl: Record<string, string> | undefined, namespaces: readonly string[]): LaunchPlan['sysctls'] {
+  return Object.entries(sysctl ?? {}).map(([key, value]) => {
+    const field = `.linux.sysctl[${JSON.stringify(key)}]`;
+    if (!/^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/.test(key)) throw new Error(`${field}: not a sysctl name`);
+    if (typeof value !== 'string') throw new Error(`${field}: the value must be a string`);
+    const owner = sysctlNamespace(key);
+    if (!owner) throw new Error(`${field}: not in a namespace of the container: setting it would change the host (runc refuses it too)`);
+    if (!namespaces.includes(owner)) throw new Error(`${field}: belongs to the ${nsByOci(owner)?.label} namespace, which config.json does not create: it would change the host (droidcheck run --fix-config drops it)`);
+    return { key, path: `/proc/sys/${key.replace(/\./g, '/')}`, value };
+  });
 }
 
 /** Checks the config and resolves every path; errors name the field. */
@@ -236,6 +256,8 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     args: process.args ?? [],
     terminal: process.terminal === true,
     // The filter's own architecture, when the profile lists none, is the kernel's (libseccomp's "native").
+    sysctls: planSysctls(spec.linux?.sysctl, namespaces),
+    umask: typeof process.user.umask === 'number' ? process.user.umask : 0o022,
     seccomp: spec.linux?.seccomp === undefined ? null : compileSeccomp(spec.linux.seccomp, opts.machine ?? 'x86_64', opts.kernel ?? null),
     cgroups: [],
   };

@@ -311,6 +311,12 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
     );
   }
 
+  // linux.sysctl in the container's own namespaces, before /proc/sys turns read-only (paths relative to the root).
+  for (const s of plan.sysctls) {
+    L.push(`{ echo ${q(s.value)} >${q(`.${s.path}`)}; } 2>/dev/null || fail sysctl ${q(`write ${s.value} to ${s.path}`)} 'write error: the kernel refused'`);
+  }
+  if (plan.sysctls.length) L.push(`step sysctl ok '' ${q(plan.sysctls.map((s) => `${s.key}=${s.value}`).join(', '))}`);
+
   // Masked and read-only paths, relative to the container root (the cwd).
   for (const p of plan.maskedPaths) {
     const P = q(`.${p}`);
@@ -357,6 +363,9 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
     const detail = `${done.join(', ')}${missing.length ? `; ulimit cannot set ${missing.join(', ')}` : ''}`;
     L.push(`step rlimits ${done.length ? 'ok' : 'skipped'} '' ${q(detail)}`);
   }
+
+  // The workload's umask, inherited through the exec chain.
+  L.push(`umask ${plan.umask.toString(8).padStart(4, '0')}`);
 
   // User, capabilities, no_new_privs, env: a chain of exec'ing tools built as the positional
   // parameters, tried once with `true` so that a failure is reported with the tool's message.

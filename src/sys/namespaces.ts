@@ -48,6 +48,19 @@ export function nsByName(name: NsName): NamespaceKind {
   return BY_NAME.get(name)!;
 }
 
+/** sysctls that live in the IPC namespace (runc allows them only with one). */
+export function isIpcSysctl(name: string): boolean {
+  return /^kernel\.(shm|msg)/.test(name) || name === 'kernel.sem' || name.startsWith('fs.mqueue.');
+}
+
+/** The namespace a sysctl belongs to (setting it elsewhere changes the host), or null for global ones. */
+export function sysctlNamespace(name: string): OciNamespaceType | null {
+  if (isIpcSysctl(name)) return 'ipc';
+  if (name.startsWith('net.')) return 'network';
+  if (name === 'kernel.hostname' || name === 'kernel.domainname') return 'uts';
+  return null;
+}
+
 /** A table keyed by config.json type, derived from NAMESPACES. */
 export function ociTable<T>(pick: (n: NamespaceKind) => T): Record<OciNamespaceType, T> {
   return Object.fromEntries(NAMESPACES.map((n) => [n.oci, pick(n)])) as Record<OciNamespaceType, T>;

@@ -148,3 +148,16 @@ t.test('exit status and paths inside the rootfs', async (t) => {
   t.equal(resolveInRootfs(root, '/up/passwd'), `${root}/etc/passwd`, '.. stops at the rootfs');
   t.equal(resolveInRootfs(root, '/loop'), `${root}/loop`, 'a link loop ends');
 });
+
+t.test('sysctls: only those of a namespace the container has; the umask defaults to 0022', async (t) => {
+  const { planSysctls } = await import('../../src/runtime/plan.js');
+  t.same(planSysctls({ 'kernel.msgmax': '8192', 'net.core.somaxconn': '128', 'kernel.domainname': 'x' }, ['ipc', 'network', 'uts']), [
+    { key: 'kernel.msgmax', path: '/proc/sys/kernel/msgmax', value: '8192' },
+    { key: 'net.core.somaxconn', path: '/proc/sys/net/core/somaxconn', value: '128' },
+    { key: 'kernel.domainname', path: '/proc/sys/kernel/domainname', value: 'x' },
+  ]);
+  t.throws(() => planSysctls({ 'kernel.shmmax': '1' }, ['network']), /^\.linux\.sysctl\["kernel\.shmmax"\]: belongs to the IPC namespace, which config\.json does not create/);
+  t.throws(() => planSysctls({ 'kernel.panic': '1' }, ['ipc']), /not in a namespace of the container/);
+  t.throws(() => planSysctls({ 'net/../../etc': '1' }, ['network']), /: not a sysctl name/);
+  t.throws(() => planSysctls({ 'net.core.somaxconn': 128 as unknown as string }, ['network']), /the value must be a string/);
+});
