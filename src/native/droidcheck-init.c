@@ -537,10 +537,12 @@ static void devices(void) {
   static const struct { const char *name; int major, minor; } nodes[] = {
     {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
   };
-  char made[512] = "", path[PATH_MAX];
+  char made[512] = "", path[PATH_MAX], devdir[PATH_MAX];
+  /* Where the /dev tmpfs really is: a rootfs/dev symlink must not lead the nodes onto a host directory. */
+  resolve_in_rootfs(P.rootfs, "/dev", devdir, sizeof devdir);
   mode_t old = umask(0); /* 0666 as asked, whatever droidcheck's umask */
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
-    snprintf(path, sizeof path, "%s/dev/%s", P.rootfs, nodes[i].name);
+    snprintf(path, sizeof path, "%s/%s", devdir, nodes[i].name);
     if (exists(path)) continue;
     const char *how = "";
     if (mknod(path, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0) {
@@ -556,17 +558,17 @@ static void devices(void) {
   static const char *links[][2] = {
     {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}, {"ptmx", "pts/ptmx"},
   };
-  snprintf(path, sizeof path, "%s/dev/pts/ptmx", P.rootfs);
+  snprintf(path, sizeof path, "%s/pts/ptmx", devdir);
   int has_ptmx = exists(path);
   size_t n_links = has_ptmx ? 6 : 5;
   for (size_t i = 0; i < n_links; i++) {
-    snprintf(path, sizeof path, "%s/dev/%s", P.rootfs, links[i][0]);
+    snprintf(path, sizeof path, "%s/%s", devdir, links[i][0]);
     struct stat st;
     if (lstat(path, &st) == 0) continue;
     check(symlink(links[i][1], path), "devices", fmt("symlink /dev/%s", links[i][0]), path);
   }
   if (!has_ptmx && exists("/dev/ptmx")) {
-    snprintf(path, sizeof path, "%s/dev/ptmx", P.rootfs);
+    snprintf(path, sizeof path, "%s/ptmx", devdir);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd >= 0) close(fd);
     check(mount("/dev/ptmx", path, NULL, MS_BIND, NULL), "devices", "bind /dev/ptmx", path);
@@ -742,6 +744,14 @@ static const char *resolve_executable(const char *name, char *buf, size_t size) 
 
 static void exec_workload(void) {
   check(chdir(P.cwd), "cwd", fmt("chdir %s", P.cwd), P.cwd);
+  /* A cwd reached through a descriptor or /proc link of the host (CVE-2024-21626) is outside the root:
+   * getcwd() then fails (ENOENT) or does not start with "/". */
+  char here[PATH_MAX];
+  if (!getcwd(here, sizeof here) || here[0] != '/') {
+    if (errno == 0 || here[0] != '/') errno = ENOENT;
+    report_failure("cwd", fmt("chdir %s", P.cwd), P.cwd, errno, "the working directory is outside the container root");
+    _exit(125);
+  }
   char buf[PATH_MAX];
   const char *path = resolve_executable(P.args[0], buf, sizeof buf);
   reset_process();

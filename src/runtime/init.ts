@@ -113,11 +113,12 @@ class Init {
       report({ name: 'devices', status: 'skipped', detail: 'no tmpfs on /dev in config.json' });
       return;
     }
-    const root = this.plan.rootfs;
+    // Where the /dev tmpfs really is: a rootfs/dev symlink must not lead the nodes onto a host directory.
+    const devDir = resolveInRootfs(this.plan.rootfs, '/dev');
     const nodes: [string, number, number][] = [['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0]];
     const made: string[] = [];
     for (const [node, major, minor] of nodes) {
-      const path = join(root, 'dev', node);
+      const path = join(devDir, node);
       if (existsSync(path)) continue;
       if (this.c.mknod(path, 0o20666, major * 256 + minor) === 0) {
         made.push(node);
@@ -129,14 +130,14 @@ class Init {
       made.push(`${node} (bind)`);
     }
     const links: [string, string][] = [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2'], ['core', '/proc/kcore']];
-    const ptmx = existsSync(join(root, 'dev/pts/ptmx')) ? 'pts/ptmx' : null;
+    const ptmx = existsSync(join(devDir, 'pts/ptmx')) ? 'pts/ptmx' : null;
     if (ptmx) links.push(['ptmx', ptmx]);
     for (const [name, target] of links) {
-      const path = join(root, 'dev', name);
+      const path = join(devDir, name);
       if (!existsSync(path)) this.call('devices', `symlink /dev/${name}`, path, symlinkRc(target, path));
     }
     if (!ptmx && existsSync('/dev/ptmx')) {
-      const path = join(root, 'dev/ptmx');
+      const path = join(devDir, 'ptmx');
       writeFileSync(path, '');
       this.call('devices', 'bind /dev/ptmx', path, this.c.mount('/dev/ptmx', path, null, MS.BIND, null));
     }
@@ -264,6 +265,17 @@ class Init {
   exec(hostMachine: string): never {
     const p = this.plan;
     this.call('cwd', `chdir ${p.cwd}`, p.cwd, this.c.chdir(p.cwd));
+    // A cwd reached through a descriptor or /proc link of the host (CVE-2024-21626) is outside the root.
+    let here = '';
+    try {
+      here = process.cwd();
+    } catch {
+      // getcwd() fails for a directory that cannot be reached from the root.
+    }
+    if (!here.startsWith('/')) {
+      report({ name: 'cwd', status: 'failed', op: `chdir ${p.cwd}`, path: p.cwd, errno: 'ENOENT', detail: 'the working directory is outside the container root', class: 'config' });
+      throw new StepFailed('cwd');
+    }
     const path = resolveExecutable(p.args[0] as string, p.env);
     this.resetProcess();
     process.umask(p.umask);

@@ -222,6 +222,12 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     namespaces.push(ns.type);
     cloneFlags |= flag;
   }
+  if (!namespaces.includes('mount')) {
+    // Without its own mount namespace every mount, and the move of the rootfs over "/", would happen on the host.
+    throw new Error(
+      '.linux.namespaces: no mount namespace: the container\'s mounts and its root would be made in the host\'s mount namespace (runc refuses it too: "unable to restrict sys entries without a private MNT namespace"); add {"type": "mount"}',
+    );
+  }
   const caps = process.capabilities;
   const annotations = (spec['annotations'] ?? {}) as Record<string, string>;
   return {
@@ -231,7 +237,7 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     namespaces,
     hostname: spec.hostname && namespaces.includes('uts') ? spec.hostname : null,
     mounts: (spec.mounts ?? []).map((m, i) => planMount(rootfs, m, i)),
-    noPivot: opts.noPivot === true || annotations['org.droidcheck.no-pivot'] === 'true' || !namespaces.includes('mount'),
+    noPivot: opts.noPivot === true || annotations['org.droidcheck.no-pivot'] === 'true',
     readonlyRoot: spec.root.readonly === true,
     maskedPaths: spec.linux?.maskedPaths ?? [],
     readonlyPaths: spec.linux?.readonlyPaths ?? [],

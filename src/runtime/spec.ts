@@ -1,6 +1,8 @@
 // The parts of the OCI runtime spec (config.json) droidcheck reads and edits.
 // Unknown fields are kept as they are: the fixer copies and edits, never drops.
 
+import { validateSpec } from './validate.js';
+
 export interface OciMount {
   destination: string;
   type?: string;
@@ -71,7 +73,10 @@ export interface OciSpec {
   [key: string]: unknown;
 }
 
-/** Parses config.json text; errors name the field. */
+/**
+ * Parses and validates config.json text (validate.ts); the error names every field that cannot be
+ * used, with its value and what is allowed.
+ */
 export function parseSpec(text: string, path: string): OciSpec {
   let data: unknown;
   try {
@@ -79,18 +84,8 @@ export function parseSpec(text: string, path: string): OciSpec {
   } catch (error) {
     throw new Error(`${path}: not JSON (${(error as Error).message})`);
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: the top level must be an object`);
-  const spec = data as OciSpec;
-  if (typeof spec.ociVersion !== 'string') throw new Error(`${path}: .ociVersion must be a string`);
-  if (spec.root !== undefined && typeof spec.root?.path !== 'string') throw new Error(`${path}: .root.path must be a string`);
-  if (spec.process !== undefined) {
-    if (!Array.isArray(spec.process.args) || spec.process.args.length === 0) throw new Error(`${path}: .process.args must be a non-empty array`);
-    if (typeof spec.process.cwd !== 'string' || !spec.process.cwd.startsWith('/')) throw new Error(`${path}: .process.cwd must be an absolute path`);
-    if (typeof spec.process.user?.uid !== 'number' || typeof spec.process.user?.gid !== 'number') throw new Error(`${path}: .process.user.uid and .gid must be numbers`);
-  }
-  if (spec.mounts !== undefined && !Array.isArray(spec.mounts)) throw new Error(`${path}: .mounts must be an array`);
-  for (const [i, m] of (spec.mounts ?? []).entries()) {
-    if (typeof m?.destination !== 'string' || !m.destination.startsWith('/')) throw new Error(`${path}: .mounts[${i}].destination must be an absolute path`);
-  }
-  return spec;
+  const problems = validateSpec(data);
+  if (problems.length === 1) throw new Error(`${path}: ${problems[0]}`);
+  if (problems.length > 1) throw new Error(`${path}: ${problems.length} problems: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; ...' : ''}`);
+  return data as OciSpec;
 }

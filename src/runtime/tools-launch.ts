@@ -263,7 +263,8 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
   if (!dev || dev.type !== 'tmpfs') {
     L.push(`step devices skipped '' 'no tmpfs on /dev in config.json'`);
   } else {
-    const D = (n: string): string => q(join(plan.rootfs, 'dev', n));
+    // Where the /dev tmpfs really is (its resolved target): a rootfs/dev symlink must not lead the nodes onto a host directory.
+    const D = (n: string): string => q(join(dev.target, n));
     L.push(`made=''`);
     for (const [node, major, minor] of [['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0]] as const) {
       L.push(
@@ -410,14 +411,17 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
   }
 
   // The last shell: cd, check the command exists, and become the workload, closing fds 3 and 8.
+  // Every fd above 2 goes first (busybox's directory on fd 8 among them), so that a cwd such as
+  // /proc/self/fd/8 cannot lead to the host (CVE-2024-21626); fd 3 stays for the step lines until the end.
   const last = [
+    `for f in /proc/self/fd/*; do n=\${f##*/}; case $n in 0|1|2|3|*[!0-9]*) ;; *) eval "exec $n>&-" 2>/dev/null;; esac; done`,
     `if ! m=$(cd "$1" 2>&1); then printf 'STEP\\tcwd\\tfailed\\tchdir %s\\t%s\\n' "$1" "$m" >&3; exit 125; fi`,
-    `cd "$1"; shift`,
+    `D=$1; cd "$D"; shift`,
+    // getcwd() of a directory outside the root answers "(unreachable)/..." or fails.
+    `case $(pwd -P 2>/dev/null) in /*) ;; *) printf 'STEP\\tcwd\\tfailed\\tchdir %s\\t%s\\n' "$D" 'No such file or directory: the working directory is outside the container root' >&3; exit 125;; esac`,
     `if ! command -v "$1" >/dev/null 2>&1; then printf 'STEP\\texec\\tfailed\\texecve %s\\t%s: No such file or directory\\n' "$1" "$1" >&3; exit 127; fi`,
     `printf 'STEP\\treset process\\tok\\t\\tfds above 2 closed; signal dispositions and mask as the tool chain left them\\n' >&3`,
-    // every fd above 2 goes, also those droidcheck inherited without close-on-exec
-    `exec 3>&- 8<&-`,
-    `for f in /proc/self/fd/*; do n=\${f##*/}; case $n in 0|1|2|*[!0-9]*) ;; *) eval "exec $n>&-" 2>/dev/null;; esac; done`,
+    `exec 3>&-`,
     `exec "$@"`,
   ].join('\n');
   L.push(`exec "$@" ${T} sh -c ${q(last)} sh ${q(plan.cwd)} ${plan.args.map(q).join(' ')}`);

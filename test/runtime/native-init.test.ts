@@ -46,7 +46,7 @@ t.test('the plan as droidcheck-init arguments', async (t) => {
   t.same(values(argv, '--env', 1).map(([e]) => e), plan.env);
   t.same(argv.slice(argv.indexOf('--') + 1), plan.args, 'the workload argv last, after --');
 
-  const bare = buildPlan({ ociVersion: '1.0.2', process: { user: { uid: 0, gid: 0 }, args: ['sh', '--', '-x'], cwd: '/' }, root: { path: 'rootfs' } } as OciSpec, '/b');
+  const bare = buildPlan({ ociVersion: '1.0.2', process: { user: { uid: 0, gid: 0 }, args: ['sh', '--', '-x'], cwd: '/' }, root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'mount' }] } } as OciSpec, '/b');
   const a = initArgv(bare);
   t.notOk(a.includes('--hostname') || a.includes('--caps'), 'no hostname or caps when the config has none');
   t.same(values(a, '--user', 3), [['0', '0', '']], 'no groups: an empty value');

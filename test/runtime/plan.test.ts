@@ -66,19 +66,26 @@ t.test('parseSpec', async (t) => {
   const text = JSON.stringify(stock());
   t.equal(parseSpec(text, 'c.json').hostname, 'runc');
   t.throws(() => parseSpec('{', 'c.json'), /c\.json: not JSON/);
-  t.throws(() => parseSpec('[]', 'c.json'), /top level must be an object/);
-  t.throws(() => parseSpec('{}', 'c.json'), /\.ociVersion must be a string/);
+  t.throws(() => parseSpec('[]', 'c.json'), /^c\.json: \.: \[\] is not allowed \(an object\)$/);
+  t.throws(() => parseSpec('{}', 'c.json'), /^c\.json: \.ociVersion: missing \(required\)$/);
   const bad = (patch: (s: OciSpec) => void): string => {
     const s = stock();
     patch(s);
     return JSON.stringify(s);
   };
-  t.throws(() => parseSpec(bad((s) => (s.process!.args = [])), 'c'), /\.process\.args must be a non-empty array/);
-  t.throws(() => parseSpec(bad((s) => (s.process!.cwd = 'x')), 'c'), /\.process\.cwd must be an absolute path/);
-  t.throws(() => parseSpec(bad((s) => (s.process!.user = {} as never)), 'c'), /\.process\.user\.uid and \.gid/);
-  t.throws(() => parseSpec(bad((s) => (s.root = {} as never)), 'c'), /\.root\.path must be a string/);
-  t.throws(() => parseSpec(bad((s) => (s.mounts = {} as never)), 'c'), /\.mounts must be an array/);
-  t.throws(() => parseSpec(bad((s) => (s.mounts = [{ destination: 'rel' }])), 'c'), /\.mounts\[0\]\.destination must be an absolute path/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.args = [])), 'c'), /^c: \.process\.args: \[\] is not allowed \(a non-empty array\)$/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.cwd = 'x')), 'c'), /^c: \.process\.cwd: "x" is not allowed \(an absolute path\)$/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.user = {} as never)), 'c'), /^c: 2 problems: \.process\.user\.uid: missing \(required\); \.process\.user\.gid: missing \(required\)$/);
+  t.throws(() => parseSpec(bad((s) => (s.root = {} as never)), 'c'), /\.root\.path: missing \(required\)/);
+  t.throws(() => parseSpec(bad((s) => (s.mounts = {} as never)), 'c'), /\.mounts: \{\} is not allowed \(an array\)/);
+  t.throws(() => parseSpec(bad((s) => (s.mounts = [{ destination: 'rel' }])), 'c'), /\.mounts\[0\]\.destination: "rel" is not allowed \(an absolute path\)/);
+  // What the fuzz and issue #16 found: each refused with the field, the value and what is allowed.
+  t.throws(() => parseSpec(bad((s) => (s.process!.user.uid = -1)), 'c'), /\.process\.user\.uid: -1 is not allowed \(an id from 0 to 4294967294\)/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.user.gid = 4294967295)), 'c'), /\.process\.user\.gid: 4294967295 is not allowed/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.user.uid = 1e20)), 'c'), /\.process\.user\.uid: 100000000000000000000 is not allowed/);
+  t.throws(() => parseSpec(bad((s) => (s.mounts![0]!.options = 'nosuid,noexec' as never)), 'c'), /\.mounts\[0\]\.options: "nosuid,noexec" is not allowed \(an array\)/);
+  t.throws(() => parseSpec(bad((s) => (s.linux = 'x' as never)), 'c'), /\.linux: "x" is not allowed \(an object\)/);
+  t.throws(() => parseSpec(bad((s) => (s.process!.env = 'PATH=/bin' as never)), 'c'), /\.process\.env: "PATH=\/bin" is not allowed \(an array\)/);
 });
 
 t.test('steps and ELF names', async (t) => {

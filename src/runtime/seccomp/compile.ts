@@ -11,6 +11,7 @@
 
 import { assemble, BPF, SECCOMP_DATA, toHex, type Insn } from './bpf.js';
 import { SYSCALL_TABLES } from './syscalls.js';
+import { fieldError } from '../validate.js';
 
 /** AUDIT_ARCH_* values, by the machine names droidcheck uses. */
 const AUDIT_ARCH: Record<string, number> = { x86_64: 0xc000003e, x86: 0x40000003, aarch64: 0xc00000b7, arm: 0x40000028 };
@@ -52,7 +53,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fail(field: string, value: unknown, allowed: string): never {
-  throw new Error(`${field}: ${JSON.stringify(value)} is not allowed (${allowed})`);
+  throw new Error(fieldError(field, value, allowed));
 }
 
 function u64(v: unknown, field: string): bigint {
