@@ -24,8 +24,15 @@ export function defaultExplainIo(): ExplainIo {
   return {
     stdin: async () => {
       if (process.stdin.isTTY) return '';
+      // At most 16 MiB: a pasted log, not an endless stream (yes | droidcheck explain).
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      let total = 0;
+      for await (const chunk of process.stdin) {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        total += b.length;
+        if (total > 16 * 1024 * 1024) throw new Error('more than 16 MiB on stdin: pass the part of the log with the error');
+        chunks.push(b);
+      }
       return Buffer.concat(chunks).toString('utf8');
     },
     stdout: (s) => process.stdout.write(s),

@@ -15,7 +15,22 @@ export const EXIT_CODES = `Exit codes:
   1  a required check failed (with --strict: any warning or failure)
   2  droidcheck itself could not run (bad arguments, unreadable file, internal error)`;
 
-const RUN_EXIT_CODES = `Exit status: the container's own, 125 when the launch failed before the workload ran, 126/127 when it could not be executed, 2 for bad arguments.`;
+const RUN_EXIT_CODES = `Exit status:
+  N        the container's own
+  125      the launch failed before the workload ran, or droidcheck could not write --report
+  126/127  the workload could not be executed (not executable / not found)
+  128+N    droidcheck (and so the container) was stopped by signal N
+  2        bad arguments`;
+
+/** A string option given twice arrives as an array: say so instead of failing later on the array. */
+function singleValued(options: Record<string, { type?: string; array?: boolean }>): (argv: Record<string, unknown>) => true {
+  return (argv) => {
+    for (const [name, spec] of Object.entries(options)) {
+      if (spec.type === 'string' && !spec.array && Array.isArray(argv[name])) throw new UsageError(`--${name} given more than once`);
+    }
+    return true;
+  };
+}
 
 class UsageError extends Error {}
 
@@ -50,6 +65,11 @@ const HANDLERS: Handlers = {
     });
   },
   async run(args) {
+    // Checked here, after either parser (fast-argv or yargs).
+    if (args.inPlace && !args.fixConfig) {
+      process.stderr.write('droidcheck: --in-place rewrites config.json with the fixes: it needs --fix-config\nRun droidcheck run --help for usage.\n');
+      return 2;
+    }
     const [{ runCommand }, { NodeHost }] = await Promise.all([import('./run.js'), import('../host/node-host.js')]);
     return runCommand(
       {
@@ -95,6 +115,7 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
       (y) =>
         y
           .options(PROBE_OPTIONS)
+          .check(singleValued(PROBE_OPTIONS))
           .example('$0 probe', 'probe this machine (as root for live tests)')
           .example('$0 probe --format markdown -o report.md', 'a report to attach to a bug')
           .example('$0 probe --kernel-config config.gz --no-live', 'evaluate another kernel\'s config only')
@@ -111,6 +132,7 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
         y
           .positional('bundle', { type: 'string', default: '.', describe: 'Bundle directory (config.json and its rootfs)' })
           .options(RUN_OPTIONS)
+          .check(singleValued(RUN_OPTIONS))
           .example('$0 run ./bundle --fix-config --report run.yaml', 'fix and launch a bundle, keep the report')
           .example('$0 run ./bundle --fix-config --runtime runc --host-fixes', 'the same with runc')
           .strict()

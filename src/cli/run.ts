@@ -1,7 +1,7 @@
 // `droidcheck run`: probe, fix config.json when asked, launch the bundle with
 // the embedded runtime (or runc/crun), and report every step.
 
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Host } from '../host/host.js';
 import type { Facts } from '../probes/facts.js';
@@ -51,17 +51,22 @@ export interface Launch {
   runtime: RunReport['runtime'];
 }
 
-/** Writes the fixed config; returns the file written. */
-async function writeFixed(bundle: string, fixed: OciSpec, inPlace: boolean): Promise<string> {
+/**
+ * Writes the fixed config as a whole, never through a symlink; returns the file written. With
+ * --in-place the original text goes to config.json.orig first, and only when there is none yet: a
+ * config.json.orig is the original of an earlier (or concurrent) run and is never overwritten.
+ */
+async function writeFixed(bundle: string, fixed: OciSpec, inPlace: boolean, originalText: string): Promise<string> {
+  const { createOnce, writeAtomic } = await import('../host/safe-write.js');
   const text = `${JSON.stringify(fixed, null, 2)}\n`;
   const config = join(bundle, 'config.json');
   if (!inPlace) {
     const out = join(bundle, 'config.fixed.json');
-    await writeFile(out, text);
+    writeAtomic(out, text);
     return out;
   }
-  await copyFile(config, `${config}.orig`);
-  await writeFile(config, text);
+  createOnce(`${config}.orig`, originalText);
+  writeAtomic(config, text);
   return config;
 }
 
@@ -259,11 +264,13 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   const bundle = resolve(opts.bundle);
   const configPath = join(bundle, 'config.json');
   let spec: OciSpec;
+  let configText = '';
   try {
-    spec = parseSpec(await readFile(configPath, 'utf8'), configPath);
+    // A regular file of at most 8 MiB: runc's own configs are a few KiB.
+    configText = (await import('../host/read-limited.js')).readLimited(configPath, 8 * 1024 * 1024).toString('utf8');
+    spec = parseSpec(configText, configPath);
   } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    io.stderr(`droidcheck: ${e.code ? `read ${configPath}: ${e.code}` : e.message}\n`);
+    io.stderr(`droidcheck: ${(error as Error).message}\n`);
     return 125;
   }
   // The probe reads files only (unless --live-probe): no process is spawned, so it may run while the
@@ -282,9 +289,9 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
     changes = fixed.changes;
     spec = fixed.spec;
     try {
-      written = await writeFixed(bundle, spec, opts.inPlace);
+      written = await writeFixed(bundle, spec, opts.inPlace, configText);
     } catch (error) {
-      io.stderr(`droidcheck: write the fixed config in ${bundle}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      io.stderr(`droidcheck: ${(error as NodeJS.ErrnoException).code ? `write the fixed config in ${bundle}: ${(error as NodeJS.ErrnoException).code}` : (error as Error).message}\n`);
       return 125;
     }
   }
@@ -343,6 +350,9 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
       io.stderr(`report written to ${opts.report}\n`);
     } catch (error) {
       io.stderr(`droidcheck: write ${opts.report}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      // The container's status is in the summary above; the report the caller asked for is not written.
+      trace('run: end');
+      return 125;
     }
   }
   trace('run: end');

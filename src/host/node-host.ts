@@ -1,5 +1,6 @@
 // The real Host: node:fs, child processes and the koffi worker.
 
+import { MiB, readLimited } from './read-limited.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { accessSync, closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { hostname, machine, release, type } from 'node:os';
@@ -49,13 +50,9 @@ export class NodeHost implements Host {
     }
   }
 
+  /** A file the user named: a regular file of at most 256 MiB (kernel images included), else a HostError. */
   async readFileStrict(path: string): Promise<Buffer> {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      throw new HostError('read', path, e.code ?? 'EIO');
-    }
+    return readLimited(path, 256 * MiB);
   }
 
   async readDir(path: string): Promise<string[] | null> {

@@ -5,7 +5,8 @@
 import { defaultSpec } from './default-spec.js';
 import { execFile } from 'node:child_process';
 import { access, chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ElfError, hostMachine, normalizeArch, readElfInfo } from './elf.js';
 import type { OciSpec } from './spec.js';
 
@@ -71,11 +72,31 @@ export function listApplets(busybox: string, timeoutMs = 10_000): Promise<string
   });
 }
 
+/** /proc, /sys or /dev when `path` (through its existing part, links resolved) lies under one. */
+export function underKernelFs(path: string): string | null {
+  let existing = path;
+  let rest = '';
+  for (;;) {
+    try {
+      existing = realpathSync(existing);
+      break;
+    } catch {
+      if (existing === dirname(existing)) break;
+      rest = join(basename(existing), rest);
+      existing = dirname(existing);
+    }
+  }
+  const full = join(existing, rest);
+  return ['/proc', '/sys', '/dev'].find((k) => full === k || full.startsWith(`${k}/`)) ?? null;
+}
+
 export async function makeBusyboxBundle(dir: string, opts: BusyboxBundleOptions): Promise<BusyboxBundle> {
   const notes: string[] = [];
   const bundle = resolve(dir);
   const rootfs = join(bundle, 'rootfs');
   const configPath = join(bundle, 'config.json');
+  const kernelFs = underKernelFs(bundle);
+  if (kernelFs) throw new BundleError(`create ${bundle}: EINVAL (under ${kernelFs}, a kernel filesystem: choose a directory on a real filesystem)`);
 
   let elf;
   try {
