@@ -218,6 +218,8 @@ async function summary(report: SummaryView, color: boolean, verbose: boolean): P
     for (const r of report.remediation.slice(0, 5)) lines.push(`  ${r.source}: ${r.remediation[0]?.text ?? ''}`);
   }
   const code = report.launch.exitCode;
+  const stopped = report.launch.steps.find((s) => s.name === 'interrupted');
+  if (stopped) lines.push(c.yellow(stopped.detail ?? 'interrupted'));
   lines.push(report.launch.started ? `container exited with status ${code}` : c.red(`the container did not start (exit status ${code})`));
   return lines.join('\n') + '\n';
 }

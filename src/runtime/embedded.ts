@@ -103,10 +103,16 @@ export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {
   trace('embedded: spawn init');
   const env = { DROIDCHECK_PLAN: JSON.stringify(plan), DROIDCHECK_HOST_MACHINE: machineFromUname(machine()), ...(process.env['DROIDCHECK_TRACE'] ? { DROIDCHECK_TRACE: process.env['DROIDCHECK_TRACE'] } : {}) };
   let back: string[] = [];
-  const exit = await supervise(process.execPath, [INIT], env, () => {
-    back = returnToNamespaces(c, held);
-    if (!back.length) opts.whileRunning?.();
-  });
+  const exit = await supervise(
+    process.execPath,
+    [INIT],
+    env,
+    () => {
+      back = returnToNamespaces(c, held);
+      if (!back.length) opts.whileRunning?.();
+    },
+    'self',
+  );
   if (back.length) steps.push({ name: 'return to host namespaces', status: 'skipped', detail: `${back.join(', ')}: droidcheck stays in the container's namespaces and probes after the launch` });
   steps.push(...exit.lines.map(parseStepLine));
   return finishLaunch(steps, exit, plan, process.execPath);

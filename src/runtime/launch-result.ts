@@ -58,6 +58,11 @@ export function explainExecFailure(step: StepOutcome, rootfs: string, host: stri
   return detail ? { ...step, detail, class: 'architecture' } : step;
 }
 
+/** What droidcheck did when it was interrupted (see supervise). */
+export function interruptedStep(sig: NodeJS.Signals): StepOutcome {
+  return { name: 'interrupted', status: 'ok', detail: `droidcheck got ${sig}: the container was stopped (${sig} to its PID 1, SIGKILL after 2 s if it stayed)` };
+}
+
 /** The result once the init has exited: started when no step failed; 126/127 when the exec itself failed, else 125. */
 export function finishLaunch(steps: StepOutcome[], exit: Supervised, plan: Pick<LaunchPlan, 'args'>, spawned: string): LaunchResult {
   if (exit.error) {
@@ -67,6 +72,7 @@ export function finishLaunch(steps: StepOutcome[], exit: Supervised, plan: Pick<
   const started = !steps.some((s) => s.status === 'failed');
   if (started) steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1` });
   const code = exitStatus(exit, 125);
+  if (exit.interrupted) return { exitCode: code, started, steps: [...steps, interruptedStep(exit.interrupted)] };
   // Like docker: 126/127 when the workload could not be exec'd, 125 when the launch failed before.
   const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
   return { exitCode: started || execFailed ? code : 125, started, steps };

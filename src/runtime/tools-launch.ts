@@ -22,7 +22,7 @@ import { basename, dirname, join } from 'node:path';
 import { machine } from 'node:os';
 import type { Host } from '../host/host.js';
 import { errnoFromMessage, findToolset, type ToolOptions, type Toolset } from '../probes/live/tools.js';
-import type { LaunchResult } from './launch-result.js';
+import { interruptedStep, type LaunchResult } from './launch-result.js';
 import { elfMachineName, machineFromUname } from './elf.js';
 import { CAPABILITIES, MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
@@ -571,6 +571,7 @@ async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybo
   const failed = steps.some((s) => s.status === 'failed');
   const reachedExec = steps.some((s) => s.name === 'reset process');
   const code = exitStatus(exit, 125);
+  if (exit.interrupted) return { exitCode: code, started: reachedExec && !failed, steps: [...steps, interruptedStep(exit.interrupted)], tool: label, tools: t, chosen };
   if (!failed && !reachedExec) {
     return { exitCode: 125, started: false, steps: [...steps, { name: 'exec', status: 'failed', op: 'the exec chain (setpriv, env, sh)', errno: 'UNKNOWN', detail: `it stopped with status ${code} before the workload: see the messages above`, class: 'internal' }], tool: label, tools: t, chosen };
   }
