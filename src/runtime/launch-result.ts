@@ -59,8 +59,9 @@ export function explainExecFailure(step: StepOutcome, rootfs: string, host: stri
 }
 
 /** What droidcheck did when it was interrupted (see supervise). */
-export function interruptedStep(sig: NodeJS.Signals): StepOutcome {
-  return { name: 'interrupted', status: 'ok', detail: `droidcheck got ${sig}: the container was stopped (${sig} to its PID 1, SIGKILL after 2 s if it stayed)` };
+export function interruptedStep(sig: NodeJS.Signals, own: number | null): StepOutcome {
+  const status = own === null ? '' : `; its own exit status was ${own}`;
+  return { name: 'interrupted', status: 'ok', detail: `droidcheck got ${sig}: the container was stopped (${sig} to its PID 1, SIGKILL after 2 s if it stayed)${status}` };
 }
 
 /** The result once the init has exited: started when no step failed; 126/127 when the exec itself failed, else 125. */
@@ -72,7 +73,7 @@ export function finishLaunch(steps: StepOutcome[], exit: Supervised, plan: Pick<
   const started = !steps.some((s) => s.status === 'failed');
   if (started) steps.push({ name: 'exec', status: 'ok', detail: `${plan.args.join(' ')} ran as PID 1` });
   const code = exitStatus(exit, 125);
-  if (exit.interrupted) return { exitCode: code, started, steps: [...steps, interruptedStep(exit.interrupted)] };
+  if (exit.interrupted) return { exitCode: code, started, steps: [...steps, interruptedStep(exit.interrupted, exitStatus({ code: exit.code, signal: exit.signal }, 125))] };
   // Like docker: 126/127 when the workload could not be exec'd, 125 when the launch failed before.
   const execFailed = steps.some((s) => s.name === 'exec' && s.status === 'failed');
   return { exitCode: started || execFailed ? code : 125, started, steps };

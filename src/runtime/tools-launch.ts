@@ -571,7 +571,7 @@ async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybo
   const failed = steps.some((s) => s.status === 'failed');
   const reachedExec = steps.some((s) => s.name === 'reset process');
   const code = exitStatus(exit, 125);
-  if (exit.interrupted) return { exitCode: code, started: reachedExec && !failed, steps: [...steps, interruptedStep(exit.interrupted)], tool: label, tools: t, chosen };
+  if (exit.interrupted) return { exitCode: code, started: reachedExec && !failed, steps: [...steps, interruptedStep(exit.interrupted, exitStatus({ code: exit.code, signal: exit.signal }, 125))], tool: label, tools: t, chosen };
   if (!failed && !reachedExec) {
     return { exitCode: 125, started: false, steps: [...steps, { name: 'exec', status: 'failed', op: 'the exec chain (setpriv, env, sh)', errno: 'UNKNOWN', detail: `it stopped with status ${code} before the workload: see the messages above`, class: 'internal' }], tool: label, tools: t, chosen };
   }
