@@ -159,6 +159,15 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
       },
     )
     .command(
+      'undo',
+      'Undo the host changes (mounts, directories, a runtime container) of a run that was killed before it could undo them itself',
+      (y) => y.strict().epilogue('Exit codes:\n  0  nothing left to undo, or everything undone\n  1  some change could not be undone (the journal is kept)'),
+      async () => {
+        const [{ undoCommand }, { NodeHost }] = await Promise.all([import('./undo.js'), import('../host/node-host.js')]);
+        code = await undoCommand({ host: new NodeHost(), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+      },
+    )
+    .command(
       'rootfs <dir>',
       'Make a minimal OCI bundle in DIR around a static busybox (rootfs/ + config.json in the runc spec layout)',
       (y) =>
@@ -183,7 +192,7 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
         });
       },
     )
-    .demandCommand(1, 'Name a command: probe, run, explain or rootfs')
+    .demandCommand(1, 'Name a command: probe, run, explain, rootfs or undo')
     .strict()
     .version(version())
     .help()

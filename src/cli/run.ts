@@ -263,6 +263,11 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   if (opts.runtime === 'embedded') {
     void Promise.all([import('../runtime/plan.js'), import(opts.init === 'node' ? '../runtime/embedded.js' : '../runtime/native-init.js')]).catch(() => undefined);
   }
+  if (opts.runtime !== 'embedded' || opts.hostFixes) {
+    // Only runs that change the host journal their changes; an earlier one may have been killed.
+    const notice = (await import('./undo.js')).leftJournalNotice();
+    if (notice) io.stderr(notice);
+  }
   const bundle = resolve(opts.bundle);
   const configPath = join(bundle, 'config.json');
   let spec: OciSpec;

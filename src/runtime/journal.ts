@@ -1,0 +1,133 @@
+// Host changes as a journal: each change is written down before it is made
+// and marked done after, so that a signal, a crash or a SIGKILL of droidcheck
+// can always be undone, in reverse, by this run or by `droidcheck undo` later.
+// Only what droidcheck itself did is undone: a directory that existed stays.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomic } from '../host/safe-write.js';
+
+/** One change: what was done, and the commands that undo it, in order. */
+export interface JournalEntry {
+  op: string;
+  undo: string[][];
+  /** False until the change is known to be made: an entry left pending may not have happened. */
+  done: boolean;
+}
+
+export interface JournalFile {
+  pid: number;
+  started: string;
+  entries: JournalEntry[];
+}
+
+function candidates(env: NodeJS.ProcessEnv): string[] {
+  return [env['DROIDCHECK_STATE_DIR'], '/run/droidcheck', '/data/local/tmp/droidcheck', join(env['TMPDIR'] ?? '/tmp', 'droidcheck-state')].filter((c): c is string => Boolean(c));
+}
+
+/** The journal directories that exist (nothing is created): where left journals may be. */
+export function existingJournalDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return candidates(env).filter((c) => existsSync(c));
+}
+
+/** Where journals live: a directory on a writable filesystem that survives droidcheck (Android has no /run). */
+export function journalDir(env: NodeJS.ProcessEnv = process.env): string {
+  for (const c of candidates(env)) {
+    try {
+      mkdirSync(c, { recursive: true, mode: 0o700 });
+      return c;
+    } catch {
+      // read-only or missing parent: the next one
+    }
+  }
+  throw new Error(`mkdir ${candidates(env).join(', ')}: no writable place for the host-fix journal`);
+}
+
+export class Journal {
+  readonly path: string;
+  private readonly file: JournalFile;
+
+  constructor(dir: string, pid = process.pid) {
+    this.path = join(dir, `journal-${pid}.json`);
+    this.file = { pid, started: new Date().toISOString(), entries: [] };
+  }
+
+  private save(): void {
+    writeAtomic(this.path, `${JSON.stringify(this.file, null, 2)}\n`);
+  }
+
+  /** Records a change before it is made; returns a function that marks it done. */
+  record(op: string, undo: string[][]): () => void {
+    const entry: JournalEntry = { op, undo, done: false };
+    this.file.entries.push(entry);
+    this.save();
+    return () => {
+      entry.done = true;
+      this.save();
+    };
+  }
+
+  get entries(): readonly JournalEntry[] {
+    return this.file.entries;
+  }
+
+  /** Every change undone: the file goes. */
+  close(): void {
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** Journals left behind by runs that did not finish (their process is gone). */
+export function leftJournals(dir: string): { path: string; file: JournalFile }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: { path: string; file: JournalFile }[] = [];
+  for (const n of names) {
+    const m = /^journal-(\d+)\.json$/.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && processAlive(pid)) continue;
+    try {
+      out.push({ path: join(dir, n), file: JSON.parse(readFileSync(join(dir, n), 'utf8')) as JournalFile });
+    } catch {
+      // unreadable: left for a person to look at
+    }
+  }
+  return out;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface UndoResult {
+  op: string;
+  undone: boolean;
+  error?: string;
+}
+
+/**
+ * Undoes the entries in reverse with `exec`. An entry left pending may not
+ * have happened: its undo is tried, and a failure of it is not an error.
+ */
+export async function undoEntries(entries: readonly JournalEntry[], exec: (argv: string[]) => Promise<{ exitCode: number; message: string }>): Promise<UndoResult[]> {
+  const out: UndoResult[] = [];
+  for (const e of [...entries].reverse()) {
+    let error: string | undefined;
+    for (const argv of e.undo) {
+      const r = await exec(argv);
+      if (r.exitCode !== 0 && e.done) error = `${argv.join(' ')}: ${r.message || `exit status ${r.exitCode}`}`;
+    }
+    out.push({ op: e.op, undone: error === undefined, ...(error ? { error } : {}) });
+  }
+  return out.reverse();
+}
