@@ -56,8 +56,8 @@ kill -9 $pid; wait $pid 2>/dev/null
 ls "$STATE" | sed 's/^/journal=/'
 "$NODE" "$DC" run /nonexistent --runtime runc 2>&1 >/dev/null | grep 'left host changes behind' | sed 's/^/notice=/'
 "$NODE" "$DC" undo; echo "undo=$?"
-i=0; while pgrep -f "sleep 4711" >/dev/null && [ $i -lt 30 ]; do i=$((i+1)); sleep 0.1; done
-pgrep -f "sleep 4711" >/dev/null && echo container=left || echo container=gone
+i=0; while pgrep -f "^sleep 4711" >/dev/null && [ $i -lt 30 ]; do i=$((i+1)); sleep 0.1; done
+pgrep -f "^sleep 4711" >/dev/null && echo container=left || echo container=gone
 ls "$STATE" | sed 's/^/after=/'
 [ "$before" = "$(cat /proc/self/mountinfo)" ] && echo mountinfo=same || { echo mountinfo=changed; cat /proc/self/mountinfo; }
 `;
