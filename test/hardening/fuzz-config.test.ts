@@ -4,7 +4,11 @@
 // droidcheck-init argv and the busybox script). Every failure must be
 // droidcheck's own message naming a field, never a raw JavaScript error.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { makeBundle } from '../helpers/bundle.js';
+import { BIN, launchSkip } from '../helpers/launch-env.js';
 import t from 'tap';
 import { hostCapabilities } from '../../src/runtime/capabilities.js';
 import { fixConfig } from '../../src/runtime/fixer.js';
@@ -86,4 +90,26 @@ t.test('400 mutated configs: droidcheck\'s own errors only', async (t) => {
   }
   t.same(raw, [], 'no raw JavaScript error');
   t.ok(refused > 0 && refused < 400, `${refused} of 400 refused with a message naming the field`);
+});
+
+t.test('a sample of them through a real `droidcheck run` (root): documented exit codes, no raw error, no mount left', { skip: launchSkip }, async (t) => {
+  const r = rng(4242);
+  const stock = JSON.parse(STOCK) as Json;
+  for (let i = 0; i < 25; i++) {
+    const doc = mutate(stock, r) as Record<string, Json>;
+    const bundle = makeBundle();
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(doc));
+    // In a private mount namespace whose table is compared before and after the run.
+    const script = 'before=$(cat /proc/self/mountinfo); "$@"; s=$?; [ "$before" = "$(cat /proc/self/mountinfo)" ] || echo MOUNTS-CHANGED >&2; exit $s';
+    const run = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, BIN, 'run', bundle, '--fix-config'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      input: '',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    rmSync(bundle, { recursive: true, force: true });
+    t.ok([0, 1, 2, 125, 126, 127].includes(run.status ?? -1), `#${i}: exit ${run.status}`);
+    t.notMatch(run.stderr, RAW, `#${i}: no raw JavaScript error`);
+    t.notMatch(run.stderr, /MOUNTS-CHANGED/, `#${i}: no mount left in the caller's namespace`);
+  }
 });
