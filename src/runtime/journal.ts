@@ -3,7 +3,7 @@
 // can always be undone, in reverse, by this run or by `droidcheck undo` later.
 // Only what droidcheck itself did is undone: a directory that existed stays.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../host/safe-write.js';
 
@@ -25,9 +25,22 @@ function candidates(env: NodeJS.ProcessEnv): string[] {
   return [env['DROIDCHECK_STATE_DIR'], '/run/droidcheck', '/data/local/tmp/droidcheck', join(env['TMPDIR'] ?? '/tmp', 'droidcheck-state')].filter((c): c is string => Boolean(c));
 }
 
-/** The journal directories that exist (nothing is created): where left journals may be. */
+/**
+ * `undo` runs a journal's commands as root: only a directory or file this user owns, that no one
+ * else may write, and that is no symlink is trusted (another user could have made /tmp/droidcheck-state).
+ */
+export function trusted(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return !st.isSymbolicLink() && st.uid === (process.geteuid?.() ?? st.uid) && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The journal directories that exist and can be trusted (nothing is created): where left journals may be. */
 export function existingJournalDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  return candidates(env).filter((c) => existsSync(c));
+  return candidates(env).filter((c) => existsSync(c) && trusted(c));
 }
 
 /** Where journals live: a directory on a writable filesystem that survives droidcheck (Android has no /run). */
@@ -35,7 +48,7 @@ export function journalDir(env: NodeJS.ProcessEnv = process.env): string {
   for (const c of candidates(env)) {
     try {
       mkdirSync(c, { recursive: true, mode: 0o700 });
-      return c;
+      if (trusted(c)) return c;
     } catch {
       // read-only or missing parent: the next one
     }
@@ -91,6 +104,7 @@ export function leftJournals(dir: string): { path: string; file: JournalFile }[]
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && processAlive(pid)) continue;
+    if (!trusted(join(dir, n))) continue;
     try {
       out.push({ path: join(dir, n), file: JSON.parse(readFileSync(join(dir, n), 'utf8')) as JournalFile });
     } catch {

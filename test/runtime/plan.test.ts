@@ -168,3 +168,37 @@ t.test('sysctls: only those of a namespace the container has; the umask defaults
   t.throws(() => planSysctls({ 'net/../../etc': '1' }, ['network']), /: not a sysctl name/);
   t.throws(() => planSysctls({ 'net.core.somaxconn': 128 as unknown as string }, ['network']), /the value must be a string/);
 });
+
+t.test("a runtime's exit: its own failure is 125 (as docker), a signal 128+N, else the container's status", async (t) => {
+  const { externalExit } = await import('../../src/runtime/external.js');
+  t.equal(externalExit(1, null, true), 125, 'runc failed before the workload: 125, not runc\'s 1');
+  t.equal(externalExit(null, 'SIGKILL', false), 137, 'runc killed by SIGKILL: 128+9, not 128');
+  t.equal(externalExit(null, 'SIGTERM', true), 143);
+  t.equal(externalExit(3, null, false), 3, "the container's own status");
+  t.equal(externalExit(null, null, false), 125, 'no status at all');
+});
+
+t.test('undo trusts only journals no one else could have written', async (t) => {
+  const { mkdtempSync, writeFileSync, chmodSync, symlinkSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { trusted, leftJournals } = await import('../../src/runtime/journal.js');
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-journal-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const journal = (name: string): string => {
+    const p = join(dir, name);
+    writeFileSync(p, JSON.stringify({ pid: 999999, started: 'x', entries: [{ op: 'x', undo: [['true']], done: true }] }));
+    return p;
+  };
+  chmodSync(dir, 0o700);
+  const ok = journal('journal-999999.json');
+  t.ok(trusted(ok));
+  const open = journal('journal-999998.json');
+  chmodSync(open, 0o666);
+  t.notOk(trusted(open), 'writable by others');
+  symlinkSync(ok, join(dir, 'journal-999997.json'));
+  t.notOk(trusted(join(dir, 'journal-999997.json')), 'a link');
+  t.same(leftJournals(dir).map((j) => j.path), [ok], 'only the trusted journal is offered');
+  chmodSync(dir, 0o777);
+  t.notOk(trusted(dir), 'a directory anyone may write to');
+});
