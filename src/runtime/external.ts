@@ -158,7 +158,8 @@ export async function launchExternal(
     } else if (cpusets.length) {
       steps.push({ name: 'host fixes', status: 'skipped', detail: `no unshare tool to hide the noprefix cpuset ${cpusets.join(', ')} from ${name}` });
     }
-    journal.record(`${name} container ${id}`, [[binary, '--root', state, 'kill', id, 'KILL'], [binary, '--root', state, 'delete', '-f', id]])();
+    // `runc run` deletes its container when it ends: undoing this is only for a run that was killed.
+    journal.record(`${name} container ${id}`, [[binary, '--root', state, 'kill', id, 'KILL'], [binary, '--root', state, 'delete', '-f', id]], { bestEffort: true })();
     const stderr: Buffer[] = [];
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((done) => {
       child = spawn(argv[0] as string, argv.slice(1), { stdio: ['inherit', 'inherit', 'pipe'] });

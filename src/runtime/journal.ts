@@ -13,6 +13,8 @@ export interface JournalEntry {
   undo: string[][];
   /** False until the change is known to be made: an entry left pending may not have happened. */
   done: boolean;
+  /** The change may have undone itself (runc deletes the container it ran): a failing undo is no error. */
+  bestEffort?: boolean;
 }
 
 export interface JournalFile {
@@ -21,8 +23,10 @@ export interface JournalFile {
   entries: JournalEntry[];
 }
 
+/** $DROIDCHECK_STATE_DIR alone when set; else the first writable of the usual places. */
 function candidates(env: NodeJS.ProcessEnv): string[] {
-  return [env['DROIDCHECK_STATE_DIR'], '/run/droidcheck', '/data/local/tmp/droidcheck', join(env['TMPDIR'] ?? '/tmp', 'droidcheck-state')].filter((c): c is string => Boolean(c));
+  if (env['DROIDCHECK_STATE_DIR']) return [env['DROIDCHECK_STATE_DIR']];
+  return ['/run/droidcheck', '/data/local/tmp/droidcheck', join(env['TMPDIR'] ?? '/tmp', 'droidcheck-state')];
 }
 
 /**
@@ -70,8 +74,8 @@ export class Journal {
   }
 
   /** Records a change before it is made; returns a function that marks it done. */
-  record(op: string, undo: string[][]): () => void {
-    const entry: JournalEntry = { op, undo, done: false };
+  record(op: string, undo: string[][], opts: { bestEffort?: boolean } = {}): () => void {
+    const entry: JournalEntry = { op, undo, done: false, ...(opts.bestEffort ? { bestEffort: true } : {}) };
     this.file.entries.push(entry);
     this.save();
     return () => {
@@ -139,7 +143,7 @@ export async function undoEntries(entries: readonly JournalEntry[], exec: (argv:
     let error: string | undefined;
     for (const argv of e.undo) {
       const r = await exec(argv);
-      if (r.exitCode !== 0 && e.done) error = `${argv.join(' ')}: ${r.message || `exit status ${r.exitCode}`}`;
+      if (r.exitCode !== 0 && e.done && !e.bestEffort) error = `${argv.join(' ')}: ${r.message || `exit status ${r.exitCode}`}`;
     }
     out.push({ op: e.op, undone: error === undefined, ...(error ? { error } : {}) });
   }
