@@ -1,6 +1,7 @@
 // Kernel .config parsing: plain text or gzip (as /proc/config.gz).
 
 import { gunzipSync } from 'node:zlib';
+import type { ConfigInput } from './input/detect.js';
 
 /** Value of an option as written in the file: "y", "m", a number or a quoted string. */
 export type OptionValue = string;
@@ -14,6 +15,10 @@ export interface KernelConfig {
   unset: Set<string>;
   /** Kernel version from the header comment ("# Linux/x86 6.1.0 Kernel Configuration"), if any. */
   version: string | null;
+  /** What the file was and how the config was obtained (--kernel-config by content). */
+  input?: ConfigInput;
+  /** Options a defconfig left out, resolved to their Kconfig default: name -> the default's reason. */
+  defaults?: Map<string, string>;
 }
 
 const SET = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/;

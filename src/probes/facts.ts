@@ -2,7 +2,8 @@
 // then pure functions of these facts, so they run on fixtures in tests.
 
 import type { Host } from '../host/host.js';
-import { decodeKernelConfig, parseKernelConfig, type KernelConfig } from '../kernel/config.js';
+import { parseKernelConfig, type KernelConfig } from '../kernel/config.js';
+import { decodeConfigInput, type DecodedConfig } from '../kernel/input/detect.js';
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
 import type { LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
@@ -99,19 +100,22 @@ async function loadConfig(host: Host, release: string, explicit?: string): Promi
       notes.push(`${path}: not found or unreadable`);
       continue;
     }
-    let text: string;
+    let decoded: DecodedConfig;
     try {
-      text = decodeKernelConfig(bytes);
+      decoded = decodeConfigInput(bytes);
     } catch (error) {
-      notes.push(`${path}: cannot decompress (${(error as Error).message})`);
+      notes.push(`${path}: ${(error as Error).message}`);
       continue;
     }
-    const config = parseKernelConfig(text, path);
+    const config = parseKernelConfig(decoded.text, path);
     if (config.values.size === 0) {
       notes.push(`${path}: no CONFIG_ lines`);
       continue;
     }
-    notes.push(`read ${path}: ${config.values.size} options set`);
+    config.input = decoded.input;
+    config.version ??= decoded.input.bannerVersion;
+    const how = decoded.input.steps.length ? ` (${decoded.input.steps.join(' -> ')})` : '';
+    notes.push(`read ${path}: ${decoded.input.kind}${how}, ${config.values.size} options set`);
     return { config, notes };
   }
   return { config: null, notes };

@@ -38,6 +38,10 @@ export interface ProbeReport {
     notes: string[];
     /** Every CONFIG_ option evaluated: its value in the file (y, m, a string) or null when missing. */
     options: Record<string, string | null>;
+    /** What --kernel-config's file was (config, defconfig, kernel-image, boot-image, vendor-boot-image) and how the config was obtained. */
+    input?: { kind: string; steps: string[]; bannerVersion: string | null };
+    /** Options a defconfig left out, resolved to their Kconfig default, with why. */
+    defaults?: Record<string, string>;
   };
   live: {
     requested: boolean;
@@ -87,7 +91,14 @@ export function buildReport(facts: Facts, outcomes: CheckOutcome[], opts: { vers
       uid: facts.uid,
       android: facts.configOnly ? null : androidInfo(facts),
     },
-    kernelConfig: { source: facts.config?.source ?? null, version: facts.config?.version ?? null, notes: facts.configNotes, options },
+    kernelConfig: {
+      source: facts.config?.source ?? null,
+      version: facts.config?.version ?? null,
+      notes: facts.configNotes,
+      options,
+      ...(facts.config?.input ? { input: { ...facts.config.input } } : {}),
+      ...(facts.config?.defaults?.size ? { defaults: Object.fromEntries([...facts.config.defaults].filter(([k]) => k in options)) } : {}),
+    },
     live: {
       requested: facts.liveRequested,
       path: facts.live?.path ?? null,
