@@ -4,6 +4,7 @@
 import type { Host } from '../host/host.js';
 import { parseKernelConfig, type KernelConfig } from '../kernel/config.js';
 import { decodeConfigInput, type DecodedConfig } from '../kernel/input/detect.js';
+import { bundledKconfigTable, expandDefconfig, guessArch } from '../kernel/input/defconfig.js';
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
 import type { LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
@@ -107,10 +108,17 @@ async function loadConfig(host: Host, release: string, explicit?: string): Promi
       notes.push(`${path}: ${(error as Error).message}`);
       continue;
     }
-    const config = parseKernelConfig(decoded.text, path);
+    let config = parseKernelConfig(decoded.text, path);
     if (config.values.size === 0) {
       notes.push(`${path}: no CONFIG_ lines`);
       continue;
+    }
+    if (decoded.input.kind === 'defconfig') {
+      // A defconfig lists only what differs from the Kconfig defaults: resolve the rest as olddefconfig would.
+      const arch = guessArch(config, decoded.text);
+      const { table } = bundledKconfigTable();
+      config = expandDefconfig(config, arch);
+      notes.push(`defconfig: options it leaves out resolved to their Kconfig defaults (${arch}, ${table.source}); ${config.defaults?.size ?? 0} changed`);
     }
     config.input = decoded.input;
     config.version ??= decoded.input.bannerVersion;

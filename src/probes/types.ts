@@ -20,6 +20,8 @@ export type Category =
 export type Source =
   | 'live'
   | 'kernel-config'
+  /** A defconfig left the option out: its value is the Kconfig default (or what selects it). */
+  | 'kconfig-default'
   | 'procfs'
   | 'sysfs'
   | 'mountinfo'

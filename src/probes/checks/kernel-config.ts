@@ -56,7 +56,13 @@ function setCheck(id: string, name: string, title: string, impact: string): Chec
       // Version conditions follow the kernel the config belongs to: the running one, or the file's header in config-only mode.
       const verdicts = evaluateRequirementSet(s, facts.config, facts.configOnly ? facts.config.version : facts.uname.release);
       const applicable = verdicts.filter((v) => v.applicable);
-      const evidence: Evidence[] = applicable.map((v) => ({ source: 'kernel-config', what: `${v.option} (${v.group})`, value: describe(v) }));
+      const defaults = facts.config.defaults;
+      const evidence: Evidence[] = applicable.map((v) => {
+        const d = defaults && v.options.map((o) => defaults.get(o)).find((x) => x !== undefined);
+        return d !== undefined && d !== null
+          ? { source: 'kconfig-default', what: `${v.option} (${v.group})`, value: `${describe(v)}; default: ${d}` }
+          : { source: 'kernel-config', what: `${v.option} (${v.group})`, value: describe(v) };
+      });
       const bad = applicable.filter((v) => !v.ok);
       const badRequired = bad.filter((v) => v.severity === 'required');
       const counts = `${applicable.length - bad.length}/${applicable.length} as wanted`;

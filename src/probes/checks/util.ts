@@ -18,7 +18,10 @@ export function missingStatus(severity: Severity): Status {
 export function configEvidence(facts: Facts, option: string): Evidence | null {
   if (!facts.config) return null;
   const name = optionName(option);
-  return { source: 'kernel-config', what: `${facts.config.source}: ${name}`, value: facts.config.values.get(name) ?? 'missing' };
+  const value = facts.config.values.get(name) ?? 'missing';
+  const byDefault = facts.config.defaults?.get(name);
+  if (byDefault !== undefined) return { source: 'kconfig-default', what: `${facts.config.source}: ${name} (not in the defconfig)`, value: byDefault };
+  return { source: 'kernel-config', what: `${facts.config.source}: ${name}`, value };
 }
 
 /** True/false when the config says the feature is there (any option, y or m), null without a config. */
