@@ -59,6 +59,7 @@ const HANDLERS: Handlers = {
       ...(args.output !== undefined ? { output: args.output } : {}),
       verbose: args.verbose,
       listChecks: args.listChecks,
+      ...(args.fragment ? { fragment: true } : {}),
       ...(args.check !== undefined ? { check: args.check.map(String) } : {}),
       strict: args.strict,
       redact: args.redact,

@@ -14,7 +14,8 @@ export interface OptionSpec {
 }
 
 export const PROBE_OPTIONS = {
-  'kernel-config': { type: 'string', describe: 'Kernel config to read (plain or gzip); default /proc/config.gz, then /boot/config-$(uname -r)', normalize: true },
+  'kernel-config': { type: 'string', describe: 'Kernel config to read, found by content: a .config (plain or gzip), a defconfig, a kernel image with IKCONFIG (Image, Image.gz/.lz4, bzImage, zImage) or an Android boot.img/vendor_boot; default /proc/config.gz, then /boot/config-$(uname -r)', normalize: true },
+  fragment: { type: 'boolean', default: false, describe: 'Print a config fragment that makes this kernel container-ready (missing options and their dependencies, for its version) instead of the report' },
   live: { type: 'boolean', default: true, describe: 'Run live tests (unshare, mounts, syscalls) in throwaway namespaces; --no-live reads files only' },
   ffi: { type: 'boolean', default: true, describe: 'Use koffi for live tests; --no-ffi (or DROIDCHECK_NO_FFI=1) uses busybox/util-linux/toybox' },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
@@ -52,6 +53,7 @@ export interface ProbeArgs {
   output?: string | undefined;
   verbose: boolean;
   listChecks: boolean;
+  fragment?: boolean | undefined;
   check?: (string | number)[] | undefined;
   strict: boolean;
   redact: boolean;

@@ -13,6 +13,7 @@ import { redact } from '../report/redact.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { renderText } from '../report/render-text.js';
 import { version } from './version.js';
+import { fragmentCommand } from './fragment.js';
 
 export interface ProbeOptions {
   kernelConfig?: string;
@@ -23,6 +24,8 @@ export interface ProbeOptions {
   output?: string;
   verbose: boolean;
   listChecks: boolean;
+  /** Print the config fragment (src/kernel/fragment.ts) instead of the report. */
+  fragment?: boolean;
   check?: string[];
   strict: boolean;
   redact: boolean;
@@ -97,7 +100,9 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     io.stderr(`droidcheck: --kernel-config ${opts.kernelConfig}: ${facts.configNotes.join('; ')}\n`);
     return 2;
   }
-  let report = buildReport(facts, runChecks(checks, facts), { version: version(), now: io.now });
+  const outcomes = runChecks(checks, facts);
+  if (opts.fragment) return fragmentCommand(facts, outcomes, opts, io);
+  let report = buildReport(facts, outcomes, { version: version(), now: io.now });
   if (opts.redact) {
     report = redact(report, { hostname: facts.uname.nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') });
     report.host.hostname = '<redacted>';
