@@ -104,6 +104,26 @@ const configOnly = hyperfine([
   { name: 'droidcheck probe --kernel-config FILE --no-live', cmd: `${node} ${BIN} probe --kernel-config ${CONFIG} --no-live --format json` },
   { name: 'check-config.sh FILE', cmd: `bash ${CHECK_CONFIG} ${CONFIG}` },
 ]);
+/** Kernel images and boot.img made from the cached VM kernels (scripts/android-kernel.sh), when they are there. */
+function kernelInputs() {
+  const cached = (arch) => spawnSync('bash', [join(ROOT, 'scripts/android-kernel.sh'), '--arch', arch, '--cached-only'], { encoding: 'utf8' }).stdout?.trim().split('\n').at(-1);
+  const arm64 = cached('arm64');
+  const x86 = cached('x86_64');
+  if (!arm64 || spawnSync('sh', ['-c', 'command -v mkbootimg']).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-bench-kimg-'));
+  writeFileSync(join(dir, 'dtb'), 'dtb');
+  execFileSync('mkbootimg', ['--kernel', arm64, '--header_version', '2', '--pagesize', '2048', '--dtb', join(dir, 'dtb'), '-o', join(dir, 'boot.img')]);
+  return { dir, boot: join(dir, 'boot.img'), x86 };
+}
+const kimg = kernelInputs();
+const images = kimg
+  ? hyperfine([
+      { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
+      { name: 'droidcheck probe --kernel-config boot.img --no-live (v2, arm64 Image with IKCONFIG)', cmd: `${node} ${BIN} probe --kernel-config ${kimg.boot} --no-live --format json` },
+      ...(kimg.x86 ? [{ name: 'droidcheck probe --kernel-config bzImage --no-live (gzip payload)', cmd: `${node} ${BIN} probe --kernel-config ${kimg.x86} --no-live --format json` }] : []),
+      { name: 'droidcheck probe --kernel-config FILE --no-live (plain .config)', cmd: `${node} ${BIN} probe --kernel-config ${CONFIG} --no-live --format json` },
+    ])
+  : null;
 const launch = hyperfine([
   { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
   { name: 'droidcheck run (embedded, droidcheck-init, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
@@ -119,6 +139,8 @@ const table = (rows, base, baseName) =>
 
 sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
 sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
+if (images) sections.push('## Kernel images and boot.img, config only', '', table(images, images[0].median, 'node -e 0'), '');
+else sections.push('## Kernel images and boot.img, config only', '', 'Not measured: needs the cached arm64 VM kernel (scripts/android-kernel.sh --arch arm64) and mkbootimg.', '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
 sections.push('## Where the time goes in `droidcheck run`', '', 'With droidcheck-init (the default where it was built):', '', profileRun(), '', 'With the node init (`--init node`):', '', profileRun('--init', 'node'), '');
 sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
@@ -142,4 +164,5 @@ try {
 }
 writeFileSync(file, [...header, ...sections].join('\n') + (notes ? `\n${notes}` : ''));
 rmSync(join(b, '..'), { recursive: true, force: true });
+if (kimg) rmSync(kimg.dir, { recursive: true, force: true });
 console.log(readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8'));

@@ -189,13 +189,23 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
   };
 }
 
+/** The machine a config is for, from its header ("# Linux/arm64 ...") and options; "unknown" when unclear. */
+function configMachine(config: KernelConfig): string {
+  const has = (o: string): boolean => config.values.get(o) === 'y';
+  if (has('CONFIG_X86_64')) return 'x86_64';
+  if (has('CONFIG_ARM64')) return 'aarch64';
+  if (has('CONFIG_X86_32')) return 'i686';
+  if (has('CONFIG_ARM')) return 'armv7l';
+  return 'unknown';
+}
+
 const nothing = <K extends string>(keys: readonly K[]): Record<K, null> => Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>;
 
 async function configOnlyFacts(host: Host, opts: GatherOptions): Promise<Facts> {
   const { config, notes } = await loadConfig(host, '', opts.kernelConfig);
   const release = config?.version ?? 'unknown';
   return {
-    uname: { sysname: 'Linux', release, machine: 'unknown', nodename: '' },
+    uname: { sysname: 'Linux', release, machine: config ? configMachine(config) : 'unknown', nodename: '' },
     kernel: parseKernelVersion(release),
     uid: -1,
     platform: opts.platform,

@@ -8,7 +8,9 @@ export function runChecks(checks: readonly Check[], facts: Facts): CheckOutcome[
   return checks.map((check) => {
     const head = { id: check.id, title: check.title, category: check.category, severity: check.severity };
     try {
-      return { ...head, ...check.run(facts) };
+      const r = check.run(facts);
+      // Config-only mode: whatever was judged was judged from the config (and its version), not the device.
+      return { ...head, ...r, ...(facts.configOnly && r.status !== 'skip' ? { basis: 'config' as const } : {}) };
     } catch (error) {
       return {
         ...head,

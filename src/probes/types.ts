@@ -61,6 +61,8 @@ export interface CheckResult {
   configOptions: string[];
   /** Set when the kernel config and the live probe disagree (the live result wins). */
   disagreement?: string;
+  /** "config": judged from the kernel config and its version only (--kernel-config with --no-live), not on the device. */
+  basis?: 'config';
 }
 
 export interface Check {

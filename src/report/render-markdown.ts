@@ -3,7 +3,7 @@
 
 import type { CheckOutcome, Status } from '../probes/types.js';
 import type { ProbeReport } from './report.js';
-import { CATEGORY_TITLES } from './render-text.js';
+import { CATEGORY_TITLES, isConfigOnly } from './render-text.js';
 
 const MARK: Record<Status, string> = { pass: '✅', warn: '⚠️', fail: '❌', skip: '➖', error: '💥' };
 
@@ -21,7 +21,11 @@ export function renderMarkdown(report: ProbeReport): string {
   const s = report.summary;
   out.push(`- Result: **${s.verdict}**: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped${s.error ? `, ${s.error} errors` : ''}`, '');
   out.push('| | Check | Result |', '|---|---|---|');
-  for (const o of report.checks) out.push(`| ${MARK[o.status]} | ${cell(CATEGORY_TITLES[o.category])}: ${cell(o.title)} (\`${o.id}\`) | ${cell(o.summary)} |`);
+  const needDevice = isConfigOnly(report) ? report.checks.filter((o) => o.status === 'skip') : [];
+  for (const o of report.checks) {
+    if (!needDevice.includes(o)) out.push(`| ${MARK[o.status]} | ${cell(CATEGORY_TITLES[o.category])}: ${cell(o.title)} (\`${o.id}\`) | ${cell(o.summary)}${o.basis === 'config' ? ' (config-based)' : ''} |`);
+  }
+  if (needDevice.length) out.push(`| ${MARK.skip} | ${needDevice.length} checks need the device itself | ${cell(needDevice.map((o) => o.id).join(', '))} |`);
   const problems = report.checks.filter((o) => o.status === 'fail' || o.status === 'warn' || o.status === 'error');
   if (problems.length) out.push('', '### Problems and fixes');
   for (const o of problems) out.push(...problem(o));

@@ -41,21 +41,29 @@ function firstFix(o: CheckOutcome): string | null {
   return item && r.kind !== 'config-edit' ? `${r.text}: ${item}` : r.text;
 }
 
+/** --kernel-config with --no-live: nothing of a host was read. */
+export function isConfigOnly(report: ProbeReport): boolean {
+  return report.host.uid === -1 && !report.live.requested && report.kernelConfig.source !== null;
+}
+
 export function renderText(report: ProbeReport, c: ChalkInstance, verbose: boolean): string {
   const lines: string[] = [];
   const h = report.host;
   const android = h.android ? `, Android ${h.android.release ?? '?'}${h.android.model ? ` (${h.android.model})` : ''}` : '';
   const live = report.live.path === 'ffi' ? 'live tests via koffi' : report.live.path === 'tools' ? `live tests via ${report.live.tool ?? 'tools'}${report.live.ffi?.state === 'unavailable' ? ' (koffi does not load)' : ''}` : 'no live tests';
   lines.push(c.bold(`droidcheck ${report.tool.version}: Linux ${h.kernel} ${h.machine}${android}; ${live}; kernel config: ${report.kernelConfig.source ?? 'none'}`));
+  const configOnly = isConfigOnly(report);
+  // Config-only: checks of the device itself (mounts, files, root) cannot apply to a config file; one line says so.
+  const needDevice = configOnly ? report.checks.filter((o) => o.status === 'skip') : [];
   const byCategory = new Map<Category, CheckOutcome[]>();
-  for (const o of report.checks) byCategory.set(o.category, [...(byCategory.get(o.category) ?? []), o]);
+  for (const o of report.checks) if (!needDevice.includes(o)) byCategory.set(o.category, [...(byCategory.get(o.category) ?? []), o]);
   for (const [category, outcomes] of byCategory) {
     const sorted = [...outcomes].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status));
     const shown = verbose ? sorted : sorted.filter((o) => o.status !== 'pass');
     const passed = outcomes.length - sorted.filter((o) => o.status !== 'pass').length;
     lines.push('', c.bold(CATEGORY_TITLES[category]) + c.gray(` (${passed}/${outcomes.length} passed)`));
     for (const o of shown) {
-      lines.push(`  ${statusMark(o.status, c)} ${o.title}: ${o.summary}${c.gray(` [${o.id}]`)}`);
+      lines.push(`  ${statusMark(o.status, c)} ${o.title}: ${o.summary}${o.basis === 'config' ? c.gray(' (config-based)') : ''}${c.gray(` [${o.id}]`)}`);
       if (o.status !== 'pass' && o.impact) lines.push(`      ${c.gray('impact:')} ${o.impact}`);
       const fix = o.status === 'pass' ? null : firstFix(o);
       if (fix) lines.push(`      ${c.cyan('fix:')} ${fix}`);
@@ -66,6 +74,7 @@ export function renderText(report: ProbeReport, c: ChalkInstance, verbose: boole
       }
     }
   }
+  if (needDevice.length) lines.push('', `${c.gray('-')} ${needDevice.length} checks need the device itself and cannot be judged from a config: ${c.gray(needDevice.map((o) => o.id).join(', '))}`);
   const s = report.summary;
   const notes = [...report.live.notes, ...(report.kernelConfig.source ? [] : report.kernelConfig.notes)];
   if (notes.length) lines.push('', c.gray(notes.map((n) => `note: ${n}`).join('\n')));

@@ -155,7 +155,12 @@ t.test('--kernel-config FILE --no-live evaluates the file only', async (t) => {
   const { facts, byId, outcomes } = await probeFixture('debian-6.18', { live: false, kernelConfig: '/proc/config.gz' });
   t.equal(facts.configOnly, true);
   t.equal(facts.uname.release, facts.config?.version);
-  for (const id of ['sec.root', 'host.android', 'host.run', 'cgroup.controllers', 'ipc.sysctls']) t.equal(byId.get(id)?.status, 'skip', `${id} is about a host`);
+  for (const id of ['sec.root', 'host.android', 'host.run', 'cgroup.devices', 'ipc.sysctls']) t.equal(byId.get(id)?.status, 'skip', `${id} is about a host`);
+  // Controllers are judged by option in config-only mode, and marked config-based.
+  t.not(byId.get('cgroup.controllers')?.status, 'skip');
+  t.equal(byId.get('cgroup.controllers')?.basis, 'config');
+  t.match(byId.get('cgroup.controllers')?.evidence, [{ source: 'kernel-config' }]);
+  t.equal(byId.get('sec.root')?.basis, undefined, 'a skipped check is not config-based');
   t.equal(byId.get('ns.ipc')?.status, 'pass');
   t.notOk(outcomes.some((o) => o.status === 'fail'));
 });

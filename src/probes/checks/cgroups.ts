@@ -6,7 +6,7 @@ import { kernelBelow } from '../../kernel/version.js';
 import type { Facts } from '../facts.js';
 import type { MountEntry } from '../mountinfo.js';
 import type { Check, Evidence } from '../types.js';
-import { configEvidence, result } from './util.js';
+import { configEvidence, configHas, result } from './util.js';
 
 export interface Controller {
   name: string;
@@ -54,8 +54,9 @@ const v1Controllers: Check = {
   severity: 'recommended',
   probes: '/proc/cgroups, cgroup mounts in /proc/self/mountinfo',
   run(facts) {
+    if (facts.configOnly) return controllersFromConfig(facts);
     const list = controllers(facts);
-    if (list === null) return result({ status: 'skip', summary: facts.configOnly ? 'not this host' : '/proc/cgroups unreadable (no CONFIG_CGROUPS?)' });
+    if (list === null) return result({ status: 'skip', summary: '/proc/cgroups unreadable (no CONFIG_CGROUPS?)' });
     const evidence: Evidence[] = list.map((c) => ({
       source: 'procfs' as const,
       what: `/proc/cgroups ${c.name}`,
@@ -80,6 +81,26 @@ const v1Controllers: Check = {
     });
   },
 };
+
+/** Config-only mode: which key controllers the kernel has, by option (where they are mounted is the device's business). */
+function controllersFromConfig(facts: Facts) {
+  const configOptions = Object.values(KEY_CONTROLLERS).map((o) => `CONFIG_${o}`);
+  if (!facts.config) return result({ status: 'skip', summary: 'no kernel config', configOptions });
+  const evidence = Object.values(KEY_CONTROLLERS).map((o) => configEvidence(facts, o)).filter((e): e is Evidence => e !== null);
+  const absent = Object.entries(KEY_CONTROLLERS).filter(([, o]) => configHas(facts, [o]) === false).map(([n]) => n);
+  if (absent.length === 0) return result({ status: 'pass', summary: 'all key controllers in the kernel config (where they get mounted is up to the device)', evidence, configOptions });
+  return result({
+    status: 'warn',
+    summary: `the kernel config has no ${absent.join(', ')} controller${absent.length > 1 ? 's' : ''}`,
+    evidence,
+    configOptions,
+    impact: 'resource limits for the missing controllers in config.json (linux.resources) cannot be applied',
+    remediation: [
+      { kind: 'config-edit', text: 'drop the matching linux.resources entries (droidcheck run --fix-config does this)' },
+      { kind: 'kernel-option', text: 'rebuild with the controllers', items: absent.map((n) => `CONFIG_${KEY_CONTROLLERS[n]}=y`) },
+    ],
+  });
+}
 
 const devices: Check = {
   id: 'cgroup.devices',

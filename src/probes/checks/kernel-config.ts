@@ -28,7 +28,11 @@ const source: Check = {
   probes: '/proc/config.gz, /boot/config-$(uname -r), or --kernel-config FILE',
   run(facts) {
     const evidence: Evidence[] = facts.configNotes.map((n) => ({ source: 'kernel-config' as const, what: 'kernel config', value: n }));
-    if (facts.config) return result({ status: 'pass', summary: `${facts.config.source}${facts.config.version ? ` (Linux ${facts.config.version})` : ''}`, evidence });
+    if (facts.config) {
+      const input = facts.config.input;
+      const how = input && input.kind !== 'config' ? `; ${input.kind}${input.steps.length ? `: ${input.steps.join(' -> ')}` : ''}` : '';
+      return result({ status: 'pass', summary: `${facts.config.source}${facts.config.version ? ` (Linux ${facts.config.version})` : ''}${how}`, evidence });
+    }
     return result({
       status: 'warn',
       summary: 'none found: only live tests and /proc can tell',
