@@ -76,6 +76,14 @@ for (const arch of ['x86_64', 'arm64'] as const) {
         const vb = path.join(work, `${arch}-vendor_boot.img`);
         run('mkbootimg', ['--header_version', '3', '--vendor_ramdisk', ramdisk, '--dtb', dtb, '--vendor_boot', vb]);
         inputs.push(['vendor_boot v3 with configs.ko data', readFileSync(vb), 'vendor-boot-image']);
+        // boot.img whose kernel has no IKCONFIG but whose ramdisk has configs.ko (CONFIG_IKCONFIG=m).
+        const noIk = Buffer.from(image);
+        for (let i = noIk.indexOf('IKCFG_ST'); i >= 0; i = noIk.indexOf('IKCFG_ST', i + 1)) noIk.write('XXXXXXXX', i);
+        const noIkFile = path.join(work, `${arch}-no-ikconfig`);
+        writeFileSync(noIkFile, noIk);
+        const bootm = path.join(work, `${arch}-boot-ikconfig-m.img`);
+        run('mkbootimg', ['--kernel', noIkFile, '--ramdisk', ramdisk, '--header_version', '2', '--dtb', dtb, '-o', bootm]);
+        inputs.push(['boot.img v2, IKCONFIG=m (configs.ko in the ramdisk)', readFileSync(bootm), 'boot-image']);
       }
     } else {
       t.comment('mkbootimg not installed: boot.img inputs are not tested (apt-get install mkbootimg)');
@@ -85,7 +93,7 @@ for (const arch of ['x86_64', 'arm64'] as const) {
       t.equal(decoded.input.kind, kind, `${name}: recognized as ${kind}`);
       t.equal(decoded.text, configText, `${name}: the config the kernel was built from`);
       t.same(verdicts(decoded.text), want, `${name}: same verdicts`);
-      if (kind !== 'config' && kind !== 'vendor-boot-image') t.match(decoded.input.bannerVersion ?? '', /^6\.1\./, `${name}: version from the banner`);
+      if (kind !== 'config' && kind !== 'vendor-boot-image' && !name.includes('IKCONFIG=m')) t.match(decoded.input.bannerVersion ?? '', /^6\.1\./, `${name}: version from the banner`);
     }
     const boot2 = inputs.find(([n]) => n === 'boot.img v2');
     if (boot2) {
