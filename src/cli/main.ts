@@ -60,6 +60,7 @@ const HANDLERS: Handlers = {
       verbose: args.verbose,
       listChecks: args.listChecks,
       ...(args.fragment ? { fragment: true } : {}),
+      ...(args.kernelVersion !== undefined ? { kernelVersion: args.kernelVersion } : {}),
       ...(args.check !== undefined ? { check: args.check.map(String) } : {}),
       strict: args.strict,
       redact: args.redact,

@@ -15,6 +15,7 @@ export interface OptionSpec {
 
 export const PROBE_OPTIONS = {
   'kernel-config': { type: 'string', describe: 'Kernel config to read, found by content: a .config (plain or gzip), a defconfig, a kernel image with IKCONFIG (Image, Image.gz/.lz4, bzImage, zImage) or an Android boot.img/vendor_boot; default /proc/config.gz, then /boot/config-$(uname -r)', normalize: true },
+  'kernel-version': { type: 'string', describe: "The kernel version a --kernel-config file belongs to, when the file does not say (a defconfig has no version line); version-dependent checks follow it" },
   fragment: { type: 'boolean', default: false, describe: 'Print a config fragment that makes this kernel container-ready (missing options and their dependencies, for its version) instead of the report' },
   live: { type: 'boolean', default: true, describe: 'Run live tests (unshare, mounts, syscalls) in throwaway namespaces; --no-live reads files only' },
   ffi: { type: 'boolean', default: true, describe: 'Use koffi for live tests; --no-ffi (or DROIDCHECK_NO_FFI=1) uses busybox/util-linux/toybox' },
@@ -54,6 +55,7 @@ export interface ProbeArgs {
   verbose: boolean;
   listChecks: boolean;
   fragment?: boolean | undefined;
+  kernelVersion?: string | undefined;
   check?: (string | number)[] | undefined;
   strict: boolean;
   redact: boolean;

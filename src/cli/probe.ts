@@ -14,6 +14,7 @@ import { renderMarkdown } from '../report/render-markdown.js';
 import { renderText } from '../report/render-text.js';
 import { version } from './version.js';
 import { fragmentCommand } from './fragment.js';
+import { parseKernelVersion } from '../kernel/version.js';
 
 export interface ProbeOptions {
   kernelConfig?: string;
@@ -26,6 +27,8 @@ export interface ProbeOptions {
   listChecks: boolean;
   /** Print the config fragment (src/kernel/fragment.ts) instead of the report. */
   fragment?: boolean;
+  /** The version of a --kernel-config file that has none (a defconfig). */
+  kernelVersion?: string;
   check?: string[];
   strict: boolean;
   redact: boolean;
@@ -87,8 +90,13 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
       return 2;
     }
   }
+  if (opts.kernelVersion !== undefined && parseKernelVersion(opts.kernelVersion) === null) {
+    io.stderr(`droidcheck: --kernel-version ${opts.kernelVersion}: not a kernel version (like 5.15 or 4.14.190)\n`);
+    return 2;
+  }
   const facts = await gatherFacts(io.host, {
     ...(opts.kernelConfig !== undefined ? { kernelConfig: opts.kernelConfig } : {}),
+    ...(opts.kernelVersion !== undefined ? { kernelVersion: opts.kernelVersion } : {}),
     live: opts.live,
     noFfi: opts.noFfi,
     ...(opts.busybox !== undefined ? { busybox: opts.busybox } : {}),

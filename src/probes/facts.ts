@@ -82,6 +82,8 @@ export interface Facts {
 
 export interface GatherOptions {
   kernelConfig?: string;
+  /** --kernel-version: the version of a config file that carries none (a defconfig). */
+  kernelVersion?: string;
   live: boolean;
   noFfi: boolean;
   busybox?: string;
@@ -92,7 +94,7 @@ export interface GatherOptions {
   execPath: string;
 }
 
-async function loadConfig(host: Host, release: string, explicit?: string): Promise<{ config: KernelConfig | null; notes: string[] }> {
+async function loadConfig(host: Host, release: string, explicit?: string, givenVersion?: string): Promise<{ config: KernelConfig | null; notes: string[] }> {
   const candidates = explicit ? [explicit] : ['/proc/config.gz', `/boot/config-${release}`];
   const notes: string[] = [];
   for (const path of candidates) {
@@ -122,6 +124,12 @@ async function loadConfig(host: Host, release: string, explicit?: string): Promi
     }
     config.input = decoded.input;
     config.version ??= decoded.input.bannerVersion;
+    if (config.version === null && givenVersion !== undefined) {
+      config.version = givenVersion;
+      notes.push(`${path}: no version in the file: Linux ${givenVersion} from --kernel-version`);
+    } else if (config.version === null) {
+      notes.push(`${path}: no version in the file: every version-dependent check applies (give --kernel-version)`);
+    }
     const how = decoded.input.steps.length ? ` (${decoded.input.steps.join(' -> ')})` : '';
     notes.push(`read ${path}: ${decoded.input.kind}${how}, ${config.values.size} options set`);
     return { config, notes };
@@ -145,7 +153,7 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
       import('./live/index.js').then(({ runLive }) => runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) }))
     : Promise.resolve<LiveRun>({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
   const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
-    loadConfig(host, uname.release, opts.kernelConfig),
+    loadConfig(host, uname.release, opts.kernelConfig, opts.kernelVersion),
     Promise.all(TEXT_FILES.map(async (f) => (await host.readFile(f))?.toString('utf8') ?? null)),
     Promise.all(PATHS.map((p) => host.stat(p))),
     host.readDir('/proc/self/ns'),
@@ -202,7 +210,7 @@ function configMachine(config: KernelConfig): string {
 const nothing = <K extends string>(keys: readonly K[]): Record<K, null> => Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>;
 
 async function configOnlyFacts(host: Host, opts: GatherOptions): Promise<Facts> {
-  const { config, notes } = await loadConfig(host, '', opts.kernelConfig);
+  const { config, notes } = await loadConfig(host, '', opts.kernelConfig, opts.kernelVersion);
   const release = config?.version ?? 'unknown';
   return {
     uname: { sysname: 'Linux', release, machine: config ? configMachine(config) : 'unknown', nodename: '' },

@@ -49,6 +49,19 @@ t.test('a real GKI defconfig: proc, sysfs, UTS and network namespaces are on by 
   t.equal(code, 0);
 });
 
+t.test('a defconfig has no version: --kernel-version gives it, version-dependent checks follow', async (t) => {
+  const file = `${SAMPLES}gki-android13-5.15-arm64.defconfig`;
+  const without = JSON.parse((await probe({ kernelConfig: file, format: 'json' })).out) as { kernelConfig: { version: string | null; notes: string[] }; checks: Array<{ id: string; status: string }> };
+  t.equal(without.kernelConfig.version, null);
+  t.match(without.kernelConfig.notes.join('\n'), /no version in the file: every version-dependent check applies \(give --kernel-version\)/);
+  const withV = JSON.parse((await probe({ kernelConfig: file, format: 'json', kernelVersion: '5.15.41' })).out) as typeof without;
+  t.equal(withV.kernelConfig.version, '5.15.41');
+  // DEVPTS_MULTIPLE_INSTANCES matters below 4.7 only.
+  t.equal(without.checks.find((c) => c.id === 'fs.devpts-instances')?.status, 'warn');
+  t.equal(withV.checks.find((c) => c.id === 'fs.devpts-instances')?.status, 'pass');
+  t.equal((await probe({ kernelConfig: file, kernelVersion: 'five' })).code, 2);
+});
+
 t.test('--fragment prints the fragment, in three sections', async (t) => {
   const { out, code } = await probe({ kernelConfig: `${SAMPLES}gki-android13-5.15-arm64.defconfig`, fragment: true });
   t.equal(code, 0);
