@@ -232,6 +232,9 @@ const sampleCases: Case[] = [
   { name: 'Android 3.10 sample at 3.10.40', file: join(SAMPLES, 'android-3.10-like.config'), version: '3.10.40-g5d6f8d7' },
   { name: 'Android 3.10 sample at 4.7.0', file: join(SAMPLES, 'android-3.10-like.config'), version: '4.7.0' },
   { name: 'Android 4.14 sample at 4.14.190', file: join(SAMPLES, 'android-4.14-like.config'), version: '4.14.190-perf+' },
+  // Real device defconfigs, read as the script reads them (as written; droidcheck's defaults resolution is tested in defconfig.test.ts).
+  { name: 'Pixel 3 (b1c1) 4.9 defconfig at 4.9.223', file: join(SAMPLES, 'pixel3-b1c1-4.9-arm64.defconfig'), version: '4.9.223-g1' },
+  { name: 'GKI android13-5.15 defconfig at 5.15.41', file: join(SAMPLES, 'gki-android13-5.15-arm64.defconfig'), version: '5.15.41-android13-8' },
 ];
 if (existsSync(HOST_CONFIG)) sampleCases.push({ name: `this host's ${HOST_CONFIG}`, file: HOST_CONFIG, version: null });
 

@@ -56,6 +56,7 @@ const bases: Array<{ name: string; arch: 'x86_64' | 'arm64'; file: string | unde
   { name: 'Android 3.10-like device', arch: 'arm64', file: path.join(SAMPLES, 'android-3.10-like.config') },
   { name: 'Android 4.14-like device', arch: 'arm64', file: path.join(SAMPLES, 'android-4.14-like.config') },
   { name: 'GKI android13-5.15 defconfig', arch: 'arm64', file: path.join(SAMPLES, 'gki-android13-5.15-arm64.defconfig') },
+  { name: 'Pixel 3 (b1c1) 4.9 defconfig', arch: 'arm64', file: path.join(SAMPLES, 'pixel3-b1c1-4.9-arm64.defconfig') },
 ];
 
 for (const base of bases) {
