@@ -156,4 +156,5 @@ t.test('lz4 decoder: damaged input is an error, not a crash', async (t) => {
   const block = Buffer.from([0x40, 0x61, 0x62, 0x63, 0x64]);
   const legacy = Buffer.concat([Buffer.from([0x02, 0x21, 0x4c, 0x18, 5, 0, 0, 0]), block]);
   t.equal(lz4Decompress(legacy).toString(), 'abcd');
+  t.throws(() => lz4Decompress(legacy, 2), /output would exceed 2 bytes/, 'a size limit, so a hostile file cannot exhaust memory');
 });

@@ -5,7 +5,7 @@
 
 import { gunzipSync } from 'node:zlib';
 import { isBootImage, parseBootImage, section } from './bootimg.js';
-import { declaredImageSize, extractIkconfig, imageFormat } from './ikconfig.js';
+import { declaredImageSize, extractIkconfig, imageFormat, MAX_INFLATED } from './ikconfig.js';
 import { LZ4_FRAME_MAGIC, LZ4_LEGACY_MAGIC, lz4Decompress } from './lz4.js';
 
 export type InputKind = 'config' | 'defconfig' | 'kernel-image' | 'boot-image' | 'vendor-boot-image';
@@ -37,7 +37,7 @@ const HEADER_MARK = 'Automatically generated file';
 function looksLikeText(bytes: Buffer): boolean {
   const head = bytes.subarray(0, 4096);
   let odd = 0;
-  for (const b of head) if (b === 0 || (b < 9 && b !== 0)) odd++;
+  for (const b of head) if (b < 9) odd++;
   return odd === 0 && /CONFIG_[A-Za-z0-9_]+[= ]/.test(bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 20)));
 }
 
@@ -119,7 +119,7 @@ export function decodeConfigInput(bytes: Buffer, depth = 0): DecodedConfig {
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] && depth === 0) {
     let inner: Buffer;
     try {
-      inner = gunzipSync(bytes);
+      inner = gunzipSync(bytes, { maxOutputLength: MAX_INFLATED });
     } catch (error) {
       throw new ConfigInputError(`gzip data is damaged or truncated (${(error as Error).message})`);
     }
@@ -130,7 +130,7 @@ export function decodeConfigInput(bytes: Buffer, depth = 0): DecodedConfig {
   if ((magic === LZ4_LEGACY_MAGIC || magic === LZ4_FRAME_MAGIC) && depth === 0) {
     let inner: Buffer;
     try {
-      inner = lz4Decompress(bytes);
+      inner = lz4Decompress(bytes, MAX_INFLATED);
     } catch (error) {
       throw new ConfigInputError(`LZ4 data is damaged or truncated (${(error as Error).message})`);
     }

@@ -42,6 +42,9 @@ export interface IkconfigMissing {
   damaged: string[];
 }
 
+/** The most any payload may inflate to: kernels are tens of MiB; more is a damaged or hostile file. */
+export const MAX_INFLATED = 512 * 1024 * 1024;
+
 /** At most this many compressed-payload candidates are tried (a magic can occur by chance). */
 const MAX_CANDIDATES = 24;
 
@@ -78,7 +81,7 @@ function blob(bytes: Buffer): { text: string; at: number } | null {
   const body = bytes.subarray(at + START.length, end < 0 ? bytes.length : end);
   let text: string;
   try {
-    text = gunzipSync(body).toString('utf8');
+    text = gunzipSync(body, { maxOutputLength: MAX_INFLATED }).toString('utf8');
   } catch (error) {
     throw new Error(`IKCONFIG blob at byte ${at}${end < 0 ? ' (no IKCFG_ED end marker: truncated image?)' : ''}: cannot gunzip (${(error as Error).message})`);
   }
@@ -93,7 +96,7 @@ function offsets(bytes: Buffer, magic: Buffer): number[] {
 
 function tryDecompress(bytes: Buffer, at: number, kind: 'gzip' | 'lz4'): Buffer | string {
   try {
-    return kind === 'gzip' ? gunzipSync(bytes.subarray(at)) : lz4Decompress(bytes.subarray(at));
+    return kind === 'gzip' ? gunzipSync(bytes.subarray(at), { maxOutputLength: MAX_INFLATED }) : lz4Decompress(bytes.subarray(at), MAX_INFLATED);
   } catch (error) {
     return (error as Error).message; // a chance match of the magic, or damaged data: try the next one
   }

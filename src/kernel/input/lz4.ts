@@ -60,8 +60,10 @@ function decodeBlock(src: Buffer, start: number, end: number, out: Buffer, outPo
 class Output {
   buf = Buffer.allocUnsafe(1 << 20);
   pos = 0;
+  constructor(private readonly limit: number) {}
   reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n > this.limit) throw new Lz4Error(`output would exceed ${this.limit} bytes`);
     let size = this.buf.length;
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
@@ -82,8 +84,8 @@ class Output {
   }
 }
 
-function legacy(src: Buffer): Buffer {
-  const out = new Output();
+function legacy(src: Buffer, limit: number): Buffer {
+  const out = new Output(limit);
   const blockMax = 8 << 20;
   let blocks = 0;
   let ip = 4;
@@ -103,7 +105,7 @@ function legacy(src: Buffer): Buffer {
   return out.result();
 }
 
-function frame(src: Buffer): Buffer {
+function frame(src: Buffer, limit: number): Buffer {
   if (src.length < 7) throw new Lz4Error('truncated LZ4 frame header');
   const flg = src[4] as number;
   const bd = src[5] as number;
@@ -113,7 +115,7 @@ function frame(src: Buffer): Buffer {
   const dictId = (flg & 0x01) !== 0;
   const blockMax = 1 << (2 * ((bd >>> 4) & 7) + 8);
   let ip = 6 + (contentSize ? 8 : 0) + (dictId ? 4 : 0) + 1;
-  const out = new Output();
+  const out = new Output(limit);
   for (;;) {
     if (ip + 4 > src.length) throw new Lz4Error(`LZ4 frame truncated at byte ${ip}`);
     const word = src.readUInt32LE(ip);
@@ -128,11 +130,11 @@ function frame(src: Buffer): Buffer {
   return out.result();
 }
 
-/** Decodes an LZ4 frame or legacy stream starting at byte 0 of src. */
-export function lz4Decompress(src: Buffer): Buffer {
+/** Decodes an LZ4 frame or legacy stream starting at byte 0 of src, to at most `limit` bytes. */
+export function lz4Decompress(src: Buffer, limit = 512 * 1024 * 1024): Buffer {
   if (src.length < 4) throw new Lz4Error('too short for LZ4');
   const magic = src.readUInt32LE(0);
-  if (magic === LZ4_LEGACY_MAGIC) return legacy(src);
-  if (magic === LZ4_FRAME_MAGIC) return frame(src);
+  if (magic === LZ4_LEGACY_MAGIC) return legacy(src, limit);
+  if (magic === LZ4_FRAME_MAGIC) return frame(src, limit);
   throw new Lz4Error('no LZ4 magic');
 }
