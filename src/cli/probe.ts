@@ -13,7 +13,6 @@ import { redact } from '../report/redact.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { renderText } from '../report/render-text.js';
 import { version } from './version.js';
-import { fragmentCommand } from './fragment.js';
 import { parseKernelVersion } from '../kernel/version.js';
 
 export interface ProbeOptions {
@@ -109,7 +108,7 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     return 2;
   }
   const outcomes = runChecks(checks, facts);
-  if (opts.fragment) return fragmentCommand(facts, outcomes, opts, io);
+  if (opts.fragment) return (await import('./fragment.js')).fragmentCommand(facts, outcomes, opts, io);
   let report = buildReport(facts, outcomes, { version: version(), now: io.now });
   if (opts.redact) {
     report = redact(report, { hostname: facts.uname.nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') });
