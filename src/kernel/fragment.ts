@@ -8,6 +8,7 @@ import type { KernelConfig } from './config.js';
 import { evaluateRequirementSet, type OptionVerdict, type RequirementSet } from './requirements.js';
 import { bundledKconfigTable, resolveDefconfig, type KconfigArch, type KconfigTable } from './input/defconfig.js';
 import { evalExpr, type ExprEnv, type Tri } from './input/kconfig-expr.js';
+import { compareKernelVersion, parseKernelVersion } from './version.js';
 
 export type FragmentSection = 'runc' | 'docker' | 'optional';
 
@@ -122,6 +123,7 @@ function orTerms(expr: string): string[] {
 
 export function buildFragment(input: FragmentInput): Fragment {
   const table = input.table ?? bundledKconfigTable().table;
+  const changes = bundledKconfigTable().changes;
   const { arch } = input;
   const lines: FragmentLine[] = [];
   const notes: string[] = [];
@@ -136,6 +138,9 @@ export function buildFragment(input: FragmentInput): Fragment {
   const defsOf = (name: string) => (table.symbols[name]?.defs ?? []).filter((d) => d.arch === undefined || d.arch === arch);
   const settable = (name: string): boolean => defsOf(name).some((d) => d.prompt !== undefined);
   const emitted = new Set<string>();
+  const own = parseKernelVersion(input.version);
+  const tableVersion = parseKernelVersion(table.kernel);
+  const olderThanTable = own !== null && tableVersion !== null && compareKernelVersion(own, tableVersion) < 0;
 
   function set(name: string, value: 'y' | 'm' | 'n', section: FragmentSection, comment: string, dependencyOf?: string): void {
     if (emitted.has(name)) return;
@@ -157,7 +162,18 @@ export function buildFragment(input: FragmentInput): Fragment {
     if (stack.includes(name) || stack.length > 12) return resolved.tri(name) > 0;
     const s = table.symbols[name];
     if (!s || s.type === 'undefined') {
+      // Gone by the table's kernel but wanted at this (older) version, e.g. DEVPTS_MULTIPLE_INSTANCES before 4.7: set it, unchecked.
+      if (stack.length === 0 && olderThanTable) {
+        set(name, 'y', section, `${comment} (for Linux ${input.version}: gone by Linux ${table.kernel}, so its dependencies are not checked here)`, dependencyOf);
+        return true;
+      }
       notes.push(`CONFIG_${name} is not in Linux ${table.kernel}'s Kconfig (out of tree, or gone by then): set it by hand if this kernel has it (${comment})`);
+      return false;
+    }
+    const added = changes.find((c) => c.option === name && c.change.startsWith('added'));
+    const addedIn = added ? parseKernelVersion(added.kernel) : null;
+    if (own && addedIn && compareKernelVersion(own, addedIn) < 0) {
+      notes.push(`CONFIG_${name} does not exist before Linux ${added?.kernel} (this kernel is ${input.version}): it needs a newer kernel or a backport (${comment})`);
       return false;
     }
     const defs = defsOf(name);

@@ -43,6 +43,18 @@ t.test('GKI defconfig: dependencies first, sections, kABI caveats (no kernel tre
   t.match(text, /# --- optional/);
 });
 
+t.test('for an old kernel (the 3.10 sample): options of its time, none from after it', async (t) => {
+  const config = parseKernelConfig(readFileSync(path.join(SAMPLES, 'android-3.10-like.config'), 'utf8'), '3.10');
+  const f = buildFragment({ config, version: config.version, arch: 'arm64', android, moby });
+  const devpts = f.lines.find((l) => l.option === 'CONFIG_DEVPTS_MULTIPLE_INSTANCES');
+  t.equal(devpts?.value, 'y', 'DEVPTS_MULTIPLE_INSTANCES (gone in 4.7) is in the fragment for 3.10');
+  t.match(devpts?.comment, /gone by Linux 6\.1/);
+  t.notOk(f.lines.some((l) => l.option === 'CONFIG_OVERLAY_FS'), 'no OVERLAY_FS: it came with 3.18');
+  t.ok(f.notes.some((n) => /CONFIG_OVERLAY_FS does not exist before Linux 3\.18/.test(n)));
+  t.ok(f.lines.some((l) => l.option === 'CONFIG_CGROUP_DEVICE'), 'before 4.15 the devices controller, not CGROUP_BPF');
+  t.ok(f.lines.some((l) => l.option === '# CONFIG_ANDROID_PARANOID_NETWORK' || (l.option === 'CONFIG_ANDROID_PARANOID_NETWORK' && l.value === 'n')), 'paranoid network turned off');
+});
+
 const src = linuxSource();
 const work = mkdtempSync(path.join(tmpdir(), 'droidcheck-fragment-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
