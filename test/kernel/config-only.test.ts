@@ -5,6 +5,9 @@
 // the input was, and --fragment prints the fragment.
 
 import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultIo, probeCommand, type ProbeOptions } from '../../src/cli/probe.js';
 import { validateProbeReport } from '../helpers/schemas.js';
 
@@ -70,4 +73,11 @@ t.test('--fragment prints the fragment, in three sections', async (t) => {
   t.match(out, /CAUTION: GKI/);
   const none = await probe({ kernelConfig: '/proc/self/status', fragment: true });
   t.equal(none.code, 2);
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-frag-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const written = await probe({ kernelConfig: `${SAMPLES}gki-android13-5.15-arm64.defconfig`, fragment: true, output: join(dir, 'gki.fragment') });
+  t.equal(written.code, 0);
+  t.match(written.err, /fragment written to .*gki\.fragment \(\d+ lines\)/);
+  t.match(readFileSync(join(dir, 'gki.fragment'), 'utf8'), /CONFIG_IPC_NS=y/);
+  t.equal((await probe({ kernelConfig: `${SAMPLES}gki-android13-5.15-arm64.defconfig`, fragment: true, output: join(dir, 'no/such/dir/x') })).code, 2);
 });
