@@ -42,6 +42,13 @@ export const RUN_OPTIONS = {
   redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },
 } as const satisfies Record<string, OptionSpec>;
 
+export const EXPLAIN_OPTIONS = {
+  file: { type: 'string', describe: 'Read the error text, or a whole log, from FILE (every known error in it, in order)', normalize: true },
+  report: { type: 'string', describe: "Pick among causes with the facts of a device's probe report (droidcheck probe --format json -o FILE on the device)", normalize: true },
+  facts: { type: 'boolean', default: true, describe: "Pick among causes with this machine's facts (files only); --no-facts when the error came from another machine" },
+  format: { choices: ['table', 'json', 'yaml', 'markdown'], type: 'string', default: 'table', describe: 'Output format' },
+} as const satisfies Record<string, OptionSpec>;
+
 /** The arguments a command handler receives, whichever parser produced them. */
 export interface ProbeArgs {
   kernelConfig?: string | undefined;
@@ -71,4 +78,12 @@ export interface RunArgs {
   network: 'config' | 'host';
   verbose: boolean;
   redact: boolean;
+}
+
+export interface ExplainArgs {
+  message?: (string | number)[] | undefined;
+  file?: string | undefined;
+  report?: string | undefined;
+  facts: boolean;
+  format: 'table' | 'json' | 'yaml' | 'markdown';
 }
