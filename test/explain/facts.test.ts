@@ -17,6 +17,7 @@ import { buildReport, type ProbeReport } from '../../src/report/report.js';
 import { runChecks } from '../../src/probes/run.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';
 import { probeFixture } from '../helpers/probe-fixture.js';
+import { validateExplain } from '../helpers/schemas.js';
 
 /** The report `droidcheck probe --no-live --format json` writes on a fixture host, after `change` edits its facts. */
 async function fixtureReport(name: string, change: (f: Facts) => void = () => {}): Promise<ProbeReport> {
@@ -199,4 +200,15 @@ t.test('unknown messages: the closest entries and what to run next, never a made
   await explainCommand({ message: 'failed to create veth thing: some new words', format: 'json' }, j);
   const doc = JSON.parse(j.out()) as { closest: Array<{ id: string }> };
   t.ok(doc.closest.some((c) => c.id === 'veth-missing'), 'veth-missing is among the closest');
+});
+
+t.test('json answers follow reports/schema/explain.v1.json (found, judged, unknown)', async (t) => {
+  const facts = await fixtureFacts('android10-4.14');
+  for (const [message, report] of [[BPF, true], [SESSION_KEY, false], ['everything is fine', false]] as const) {
+    const x = { ...io(), hostFacts: async () => facts };
+    await explainCommand({ message, format: 'json', ...(report ? {} : { facts: false }) }, x);
+    const doc: unknown = JSON.parse(x.out());
+    t.ok(validateExplain(doc), `${message.slice(0, 40)}: ${JSON.stringify(validateExplain.errors)}`);
+  }
+  t.notOk(validateExplain({ schemaVersion: 1, explained: true, facts: null, explanations: [{ id: 'x' }] }), 'an incomplete answer fails');
 });
