@@ -4,7 +4,7 @@
 // their modules lazily so start-up stays close to node's own.
 
 import { fastParse } from './fast-argv.js';
-import { EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type ExplainArgs, type ProbeArgs, type RunArgs } from './options.js';
+import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type ExplainArgs, type ProbeArgs, type RunArgs } from './options.js';
 import { version } from './version.js';
 import { trace } from '../util/trace.js';
 
@@ -171,6 +171,36 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
       },
     )
     .command(
+      'docker',
+      'What Docker (dockerd, containerd, runc) needs here, tested live in throwaway namespaces; the daemon settings that make it work; --prove runs a real private dockerd',
+      (y) =>
+        y
+          .options(DOCKER_OPTIONS)
+          .check(singleValued(DOCKER_OPTIONS))
+          .example('$0 docker', 'what works and what to set')
+          .example('$0 docker --write /data/docker/etc', 'daemon.json, dockerd.sh, setup.sh and undo.sh')
+          .example("$0 docker --prove -- sh -c 'echo hi from $$'", 'a private dockerd runs one container, then everything is undone')
+          .strict()
+          .epilogue('Exit codes (as probe):\n  0  Docker can run (warnings allowed)\n  1  a required docker check failed\n  2  bad arguments, --prove without root or without Docker\nWith --prove: the container\'s own status; 125 when dockerd or the container did not start; 128+N after signal N'),
+      async (args) => {
+        const { dockerCommand } = await import('./docker.js');
+        code = await dockerCommand({
+          live: args.live,
+          noFfi: !args.ffi || noFfiEnv(),
+          ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+          ...(args.dockerd !== undefined ? { dockerd: args.dockerd } : {}),
+          ...(args.write !== undefined ? { write: args.write } : {}),
+          prove: args.prove,
+          format: args.format,
+          ...(args.output !== undefined ? { output: args.output } : {}),
+          verbose: args.verbose,
+          strict: args.strict,
+          redact: args.redact,
+          command: rest(args)?.args ?? [],
+        });
+      },
+    )
+    .command(
       'undo',
       'Undo the host changes (mounts, directories, a runtime container) of a run that was killed before it could undo them itself',
       (y) => y.strict().epilogue('Exit codes:\n  0  nothing left to undo, or everything undone\n  1  some change could not be undone (the journal is kept)'),
@@ -204,7 +234,7 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
         });
       },
     )
-    .demandCommand(1, 'Name a command: probe, run, explain, rootfs or undo')
+    .demandCommand(1, 'Name a command: probe, run, docker, explain, rootfs or undo')
     .strict()
     .version(version())
     .help()

@@ -49,6 +49,20 @@ export const EXPLAIN_OPTIONS = {
   format: { choices: ['table', 'json', 'yaml', 'markdown'], type: 'string', default: 'table', describe: 'Output format' },
 } as const satisfies Record<string, OptionSpec>;
 
+export const DOCKER_OPTIONS = {
+  live: { type: 'boolean', default: true, describe: 'Run the live tests (veth, bridge, iptables, overlay, cgroups, keyring) in throwaway namespaces; --no-live judges from files only' },
+  ffi: { type: 'boolean', default: true, describe: 'Use koffi for the BPF and keyring tests; --no-ffi uses the tools' },
+  busybox: { type: 'string', describe: 'Static busybox for the tools path and for --prove\'s image' },
+  dockerd: { type: 'string', describe: 'The dockerd to judge and --prove (default: dockerd on PATH)' },
+  write: { type: 'string', describe: 'Write daemon.json, dockerd.sh, setup.sh and undo.sh into DIR', normalize: true },
+  prove: { type: 'boolean', default: false, describe: 'Start a private dockerd with those settings, run one container (the command after --), stop and undo everything' },
+  format: { choices: ['table', 'json', 'yaml', 'markdown'], type: 'string', default: 'table', describe: 'Output format' },
+  output: { alias: 'o', type: 'string', describe: 'Write the report to FILE' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: 'Show passed checks and evidence' },
+  strict: { type: 'boolean', default: false, describe: 'Exit 1 on warnings too' },
+  redact: { type: 'boolean', default: true, describe: 'Hide host and user names in the report' },
+} as const satisfies Record<string, OptionSpec>;
+
 /** The arguments a command handler receives, whichever parser produced them. */
 export interface ProbeArgs {
   kernelConfig?: string | undefined;

@@ -1,0 +1,48 @@
+// Gathers what the docker checks read: the probe's facts (with its live tests),
+// the docker live tests beside them, the installed Docker and where it would
+// keep its state.
+
+import type { Host } from '../host/host.js';
+import { gatherFacts, type GatherOptions } from '../probes/facts.js';
+import { parseMountinfo } from '../probes/mountinfo.js';
+import { runDockerLive, type DockerHost } from './live.js';
+import { choosePlaces, storageParent } from './places.js';
+import type { DockerBinaries, DockerFacts } from './types.js';
+
+export interface DockerGatherOptions extends GatherOptions {
+  /** --dockerd PATH: another dockerd than the one on PATH. */
+  dockerd?: string;
+}
+
+async function firstLine(host: Host, path: string | null, args: string[]): Promise<string | undefined> {
+  if (!path) return undefined;
+  const r = await host.exec(path, args);
+  return (r.stdout || r.stderr).trim().split('\n')[0] || undefined;
+}
+
+export async function findBinaries(host: Host, dockerd?: string): Promise<DockerBinaries> {
+  const [d, cli, containerd, runc] = await Promise.all([dockerd ? Promise.resolve(dockerd) : host.which('dockerd'), host.which('docker'), host.which('containerd'), host.which('runc')]);
+  const [vd, vc, vr] = await Promise.all([firstLine(host, d, ['--version']), firstLine(host, containerd, ['--version']), firstLine(host, runc, ['--version'])]);
+  const versions: DockerBinaries['versions'] = {};
+  if (vd) versions.dockerd = vd;
+  if (vc) versions.containerd = vc;
+  if (vr) versions.runc = vr;
+  return { dockerd: d, docker: cli, containerd, runc, versions };
+}
+
+export async function gatherDockerFacts(host: DockerHost, opts: DockerGatherOptions): Promise<DockerFacts> {
+  // The docker tests need only the mount table and three paths, so they run beside the probe's own.
+  const [mountinfo, varLib, varRun, data] = await Promise.all([host.readFile('/proc/self/mountinfo'), host.stat('/var/lib'), host.stat('/var/run'), host.stat('/data')]);
+  const mounts = parseMountinfo(mountinfo?.toString('utf8') ?? '');
+  const places = choosePlaces(mounts, { varLib, varRun, data });
+  const notes: string[] = [];
+  const runLive = opts.live && host.uid() === 0;
+  if (!opts.live) notes.push('--no-live: the docker tests were judged from files and the kernel config');
+  else if (!runLive) notes.push('not root: the docker live tests need root and were not run');
+  const [base, binaries, live] = await Promise.all([
+    gatherFacts(host, opts),
+    findBinaries(host, opts.dockerd),
+    runLive ? runDockerLive(host, mounts, { noFfi: opts.noFfi, arch: opts.arch, storageDir: storageParent(places), ...(opts.busybox ? { busybox: opts.busybox } : {}) }) : Promise.resolve(null),
+  ]);
+  return { base, live, binaries, places, notes };
+}
