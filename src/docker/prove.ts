@@ -6,7 +6,7 @@
 // state directory, setup.sh's host change) is removed here, also on SIGINT/SIGTERM.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childrenOf } from '../runtime/supervise.js';
 import { dockerSettings, type Settings } from './settings.js';
@@ -78,6 +78,26 @@ function removeCgroups(name: string, hostMounts: readonly string[], controllers:
   return run('unshare', ['-m', 'sh', '-c', script]).out;
 }
 
+function pidNamespace(pid: number | undefined): string | null {
+  if (pid === undefined) return null;
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until no process is left in the PID namespace `ns` (the kernel kills them when its init dies). */
+async function namespaceEmpty(ns: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = readdirSync('/proc').some((e) => /^\d+$/.test(e) && pidNamespace(Number(e)) === ns);
+    if (!left) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+}
+
 export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[], opts: ProveOptions): Promise<ProveResult> {
   const steps: ProveStep[] = [];
   const dir = mkdtempSync(join(opts.tmp, 'droidcheck-docker-'));
@@ -94,7 +114,8 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupted ??= sig;
     opts.stderr(`droidcheck docker: got ${sig}: stopping dockerd and undoing\n`);
-    container?.kill(sig);
+    // The container's PID 1 may ignore the signal: end the client now; the namespace takes the rest down.
+    container?.kill('SIGKILL');
   };
   let container: ChildProcess | null = null;
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -142,6 +163,7 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
     const imp = docker(['import', '-', IMAGE], imageTar(dir, opts.busybox));
     if (!step(`docker import (a busybox image from ${opts.busybox})`, imp.code === 0, imp.out.split('\n').at(-1), t0)) return result;
 
+    if (interrupted) return result;
     t0 = Date.now();
     const flags = ['--rm', ...(settings.ipcHost ? ['--ipc', 'host'] : []), ...(settings.daemon['bridge'] === 'none' ? ['--network', 'host'] : [])];
     const cmd = opts.command.length ? opts.command : DEFAULT_COMMAND;
@@ -155,13 +177,20 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
     return result;
   } finally {
     const t0 = Date.now();
-    if (daemon?.pid && daemon.exitCode === null) {
+    // dockerd's PID namespace, to wait until every process in it is gone.
+    const ns = daemon?.pid ? pidNamespace(childrenOf(daemon.pid)[0]) : null;
+    if (daemon?.pid && daemon.exitCode === null && interrupted) {
+      // No time for a clean stop: unshare --kill-child takes dockerd's whole PID namespace with it.
+      daemon.kill('SIGKILL');
+      await daemonExit;
+    } else if (daemon?.pid && daemon.exitCode === null) {
       // dockerd itself first (it stops containerd), then the namespace's PID 1 with everything left.
       for (const child of childrenOf(daemon.pid)) process.kill(child, 'SIGTERM');
       const done = await Promise.race([daemonExit.then(() => true), sleep(15_000).then(() => false)]);
       if (!done) daemon.kill('SIGKILL');
       await daemonExit;
     }
+    if (ns) await namespaceEmpty(ns, 10_000);
     if (daemon) step('stop dockerd and containerd', true, undefined, t0);
     const hostMounts = facts.base.mounts.filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint);
     const left = removeCgroups(cgroupParent, hostMounts, V1_CONTROLLERS);

@@ -25,7 +25,7 @@ export interface Settings {
   lines: SettingLine[];
   /** Containers need `docker run --ipc host` (no IPC namespace; daemon.json cannot say so). */
   ipcHost: boolean;
-  files: { 'daemon.json': string; 'dockerd.sh': string; 'setup.sh': string; 'undo.sh': string };
+  files: { 'daemon.json': string; 'dockerd.sh': string; 'dockerd-ns.sh': string; 'setup.sh': string; 'undo.sh': string };
 }
 
 export interface SettingsOptions {
@@ -126,15 +126,24 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
 
   const dockerd = [
     '#!/bin/sh',
-    '# Written by droidcheck docker --write: starts dockerd with the settings this host needs.',
-    '# Run as root. Every change below is in dockerd\'s own mount namespace: the host keeps its mounts.',
+    '# Written by droidcheck docker --write: starts dockerd with the settings this host needs. Run as root.',
+    '# The mounts are made in dockerd\'s own mount namespace (dockerd-ns.sh): the host keeps its own.',
     'set -e',
-    `DIR=$(cd "$(dirname "$0")" && pwd)`,
-    `DOCKERD=\${DOCKERD:-dockerd}`,
+    'DIR=$(cd "$(dirname "$0")" && pwd)',
+    'DOCKERD=${DOCKERD:-dockerd}',
+    'export DIR DOCKERD',
     ...env,
     ...(choice && !choice.isDefault ? [`mkdir -p "$DIR/bin" && ln -sf ${q(choice.binary)} "$DIR/bin/iptables"`] : []),
-    // util-linux unshare makes the new namespace private itself; busybox and toybox do not: say it inside too.
-    `exec unshare -m sh -e -c ${q(['mount --make-rprivate / 2>/dev/null || true', ...inner, 'D=$1; shift', 'exec "$0" --config-file "$D/daemon.json" "$@"'].join('\n'))} "$DOCKERD" "$DIR" "$@"`,
+    'exec unshare -m sh "$DIR/dockerd-ns.sh" "$@"',
+  ];
+  const ns = [
+    '#!/bin/sh',
+    '# Written by droidcheck docker --write: run by dockerd.sh in a new mount namespace.',
+    'set -e',
+    '# util-linux unshare makes the namespace private itself; busybox and toybox do not.',
+    'mount --make-rprivate / 2>/dev/null || true',
+    ...inner,
+    'exec "$DOCKERD" --config-file "$DIR/daemon.json" "$@"',
   ];
 
   // setup.sh / undo.sh: only what must be host-wide, recorded so undo reverses exactly that.
@@ -169,6 +178,7 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
     files: {
       'daemon.json': JSON.stringify(daemon, null, 2) + '\n',
       'dockerd.sh': dockerd.join('\n') + '\n',
+      'dockerd-ns.sh': ns.join('\n') + '\n',
       'setup.sh': setup.join('\n') + '\n',
       'undo.sh': undo.join('\n') + '\n',
     },
