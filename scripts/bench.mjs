@@ -100,6 +100,10 @@ const probe = hyperfine([
   { name: 'droidcheck probe --no-ffi (live, tools)', cmd: `${node} ${BIN} probe --format json --no-ffi` },
   { name: 'check-config.sh (this kernel)', cmd: `bash ${CHECK_CONFIG}` },
 ]);
+const docker = hyperfine([
+  { name: 'droidcheck docker (checks only: live tests in throwaway namespaces)', cmd: `${node} ${BIN} docker --format json` },
+  { name: 'check-config.sh (this kernel)', cmd: `bash ${CHECK_CONFIG}` },
+]);
 const configOnly = hyperfine([
   { name: 'droidcheck probe --kernel-config FILE --no-live', cmd: `${node} ${BIN} probe --kernel-config ${CONFIG} --no-live --format json` },
   { name: 'check-config.sh FILE', cmd: `bash ${CHECK_CONFIG} ${CONFIG}` },
@@ -127,6 +131,7 @@ const table = (rows, base, baseName) =>
   ['| command | median | ± | x ' + baseName + ' | peak RSS |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.name} | ${fmt(r.median)} | ${fmt(r.stddev)} | ${(r.median / base).toFixed(2)} | ${peakMiB(r.cmd).toFixed(0)} MiB |`)].join('\n');
 
 sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
+sections.push('## droidcheck docker against check-config.sh', '', 'Target (issue #11): at most 0.5x check-config.sh.', '', table(docker, docker[1].median, 'check-config.sh'), '');
 sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
 sections.push('## explain', '', 'Target (issue #12): one message at most 1.5x `node -e 0`.', '', table(explainRows, explainRows[0].median, 'node -e 0'), '');

@@ -7,9 +7,9 @@
 // result on a corpus of command lines.
 
 import { normalize } from 'node:path';
-import { EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type ExplainArgs, type OptionSpec, type ProbeArgs, type RunArgs } from './options.js';
+import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type DockerArgs, type ExplainArgs, type OptionSpec, type ProbeArgs, type RunArgs } from './options.js';
 
-export type FastParse = { command: 'probe'; args: ProbeArgs } | { command: 'run'; args: RunArgs } | { command: 'explain'; args: ExplainArgs };
+export type FastParse = { command: 'probe'; args: ProbeArgs } | { command: 'run'; args: RunArgs } | { command: 'explain'; args: ExplainArgs } | { command: 'docker'; args: DockerArgs };
 
 interface CommandShape {
   options: Readonly<Record<string, OptionSpec>>;
@@ -21,12 +21,13 @@ const COMMANDS: Record<FastParse['command'], CommandShape> = {
   probe: { options: PROBE_OPTIONS },
   run: { options: RUN_OPTIONS, positional: { name: 'bundle', default: '.' } },
   explain: { options: EXPLAIN_OPTIONS, positional: { name: 'message', variadic: true } },
+  docker: { options: DOCKER_OPTIONS },
 };
 
 const camel = (kebab: string): string => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function isCommand(name: string | undefined): name is FastParse['command'] {
-  return name === 'probe' || name === 'run' || name === 'explain';
+  return name === 'probe' || name === 'run' || name === 'explain' || name === 'docker';
 }
 
 export function fastParse(argv: readonly string[]): FastParse | null {

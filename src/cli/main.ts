@@ -4,7 +4,7 @@
 // their modules lazily so start-up stays close to node's own.
 
 import { fastParse } from './fast-argv.js';
-import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type ExplainArgs, type ProbeArgs, type RunArgs } from './options.js';
+import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type DockerArgs, type ExplainArgs, type ProbeArgs, type RunArgs } from './options.js';
 import { version } from './version.js';
 import { trace } from '../util/trace.js';
 
@@ -44,11 +44,29 @@ export interface Handlers {
   probe(args: ProbeArgs): Promise<number>;
   run(args: RunArgs): Promise<number>;
   explain(args: ExplainArgs): Promise<number>;
+  docker(args: DockerArgs & { command?: string[] }): Promise<number>;
 }
 
 const noFfiEnv = (): boolean => process.env['DROIDCHECK_NO_FFI'] === '1';
 
 const HANDLERS: Handlers = {
+  async docker(args) {
+    const { dockerCommand } = await import('./docker.js');
+    return dockerCommand({
+      live: args.live,
+      noFfi: !args.ffi || noFfiEnv(),
+      ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+      ...(args.dockerd !== undefined ? { dockerd: args.dockerd } : {}),
+      ...(args.write !== undefined ? { write: args.write } : {}),
+      prove: args.prove,
+      format: args.format,
+      ...(args.output !== undefined ? { output: args.output } : {}),
+      verbose: args.verbose,
+      strict: args.strict,
+      redact: args.redact,
+      command: args.command ?? [],
+    });
+  },
   async explain(args) {
     const { explainCommand } = await import('./explain.js');
     const words = (args.message ?? []).map(String);
@@ -183,21 +201,7 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
           .strict()
           .epilogue('Exit codes (as probe):\n  0  Docker can run (warnings allowed)\n  1  a required docker check failed\n  2  bad arguments, --prove without root or without Docker\nWith --prove: the container\'s own status; 125 when dockerd or the container did not start; 128+N after signal N'),
       async (args) => {
-        const { dockerCommand } = await import('./docker.js');
-        code = await dockerCommand({
-          live: args.live,
-          noFfi: !args.ffi || noFfiEnv(),
-          ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
-          ...(args.dockerd !== undefined ? { dockerd: args.dockerd } : {}),
-          ...(args.write !== undefined ? { write: args.write } : {}),
-          prove: args.prove,
-          format: args.format,
-          ...(args.output !== undefined ? { output: args.output } : {}),
-          verbose: args.verbose,
-          strict: args.strict,
-          redact: args.redact,
-          command: rest(args)?.args ?? [],
-        });
+        code = await handlers.docker({ ...args, command: rest(args)?.args ?? [] });
       },
     )
     .command(
@@ -260,6 +264,7 @@ export async function main(argv: string[]): Promise<number> {
   if (fast?.command === 'probe') return HANDLERS.probe(fast.args);
   if (fast?.command === 'run') return HANDLERS.run(fast.args);
   if (fast?.command === 'explain') return HANDLERS.explain(fast.args);
+  if (fast?.command === 'docker') return HANDLERS.docker(fast.args);
   return yargsMain(argv, HANDLERS);
 }
 

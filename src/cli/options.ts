@@ -101,3 +101,17 @@ export interface ExplainArgs {
   facts: boolean;
   format: 'table' | 'json' | 'yaml' | 'markdown';
 }
+
+export interface DockerArgs {
+  live: boolean;
+  ffi: boolean;
+  busybox?: string | undefined;
+  dockerd?: string | undefined;
+  write?: string | undefined;
+  prove: boolean;
+  format: 'table' | 'json' | 'yaml' | 'markdown';
+  output?: string | undefined;
+  verbose: boolean;
+  strict: boolean;
+  redact: boolean;
+}

@@ -20,14 +20,15 @@ async function firstLine(host: Host, path: string | null, args: string[]): Promi
   return (r.stdout || r.stderr).trim().split('\n')[0] || undefined;
 }
 
+/**
+ * The programs, and runc's version (docker.ns.user needs it). dockerd and
+ * containerd are not asked for theirs: starting those large Go programs twice
+ * costs more than the whole check run, and no check depends on it.
+ */
 export async function findBinaries(host: Host, dockerd?: string): Promise<DockerBinaries> {
   const [d, cli, containerd, runc] = await Promise.all([dockerd ? Promise.resolve(dockerd) : host.which('dockerd'), host.which('docker'), host.which('containerd'), host.which('runc')]);
-  const [vd, vc, vr] = await Promise.all([firstLine(host, d, ['--version']), firstLine(host, containerd, ['--version']), firstLine(host, runc, ['--version'])]);
-  const versions: DockerBinaries['versions'] = {};
-  if (vd) versions.dockerd = vd;
-  if (vc) versions.containerd = vc;
-  if (vr) versions.runc = vr;
-  return { dockerd: d, docker: cli, containerd, runc, versions };
+  const vr = await firstLine(host, runc, ['--version']);
+  return { dockerd: d, docker: cli, containerd, runc, versions: vr ? { runc: vr } : {} };
 }
 
 export async function gatherDockerFacts(host: DockerHost, opts: DockerGatherOptions): Promise<DockerFacts> {
