@@ -8,6 +8,9 @@ import { storageDriver } from '../../src/docker/checks/storage.js';
 import { v1Usable } from '../../src/docker/checks/cgroups.js';
 import { DOCKER_CHECKS } from '../../src/docker/registry.js';
 import { runDockerChecks } from '../../src/docker/check.js';
+import { buildDockerReport } from '../../src/docker/report.js';
+import { dockerSettings } from '../../src/docker/settings.js';
+import { validateDockerReport } from '../helpers/schemas.js';
 
 t.test('every check has a docker. id, unique', async (t) => {
   const ids = DOCKER_CHECKS.map((c) => c.id);
@@ -89,4 +92,13 @@ t.test('a check that throws becomes an error outcome, not a crash', async (t) =>
   const [o] = runDockerChecks([{ ...DOCKER_CHECKS[0]!, run: () => { throw new Error('boom'); } }], facts);
   t.equal(o?.status, 'error');
   t.match(o?.summary, /boom/);
+});
+
+t.test('the docker report follows reports/schema/docker.v1.json', async (t) => {
+  for (const name of ['android7-3.10', 'debian-6.18']) {
+    const { facts, outcomes } = await dockerFixture(name);
+    const report = buildDockerReport(facts, outcomes, dockerSettings(facts, outcomes, { dir: '/x' }), { version: 'test', now: new Date(0) });
+    const doc: unknown = JSON.parse(JSON.stringify(report));
+    t.ok(validateDockerReport(doc), `${name}: ${JSON.stringify(validateDockerReport.errors)}`);
+  }
 });

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { BIN, launchSkip } from '../helpers/launch-env.js';
+import { validateDockerReport } from '../helpers/schemas.js';
 
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const skip = launchSkip || (!have('dockerd') && 'needs Docker (apt-get install docker.io)') || (!have('unshare') && 'needs util-linux unshare');
@@ -47,6 +48,7 @@ t.test("--prove gives the container's own exit status", { skip }, async (t) => {
   t.equal(report.command, 'docker');
   t.equal(report.docker.prove.exitCode, 7);
   t.ok(report.docker.prove.steps.every((s) => s.status === 'ok'), 'every step ok');
+  t.ok(validateDockerReport(report), JSON.stringify(validateDockerReport.errors));
 });
 
 t.test('SIGTERM in the middle: exit 143 and nothing left', { skip }, async (t) => {
