@@ -91,11 +91,14 @@ export async function dockerCommand(opts: DockerOptions): Promise<number> {
       return 2;
     }
     const { prove } = await import('../docker/prove.js');
-    const p = await prove(facts, outcomes, { dockerd: b.dockerd, docker: b.docker, busybox, command: opts.command, tmp: tmpdir(), stderr: err });
+    // Android has no /tmp: the host's scratch place (TMPDIR, /tmp, /data/local/tmp...).
+    const scratch = await host.makeScratchDir();
+    const p = await prove(facts, outcomes, { dockerd: b.dockerd, docker: b.docker, busybox, command: opts.command, tmp: scratch, stderr: err }).finally(() => host.removeScratchDir(scratch));
     report = { ...report, docker: { ...report.docker, prove: p } };
     if (p.dockerdLog?.length) {
       const { explain } = await import('../explain/explain.js');
-      const known = explain(p.dockerdLog.join('\n'));
+      // Errors only: dockerd's warnings (no docker-init, no os-release...) are not why it failed.
+      const known = explain(p.dockerdLog.filter((l) => /level=(?:error|fatal)|failed to start daemon|Error response/i.test(l)).join('\n'));
       if (known.length) p.steps.push({ name: 'droidcheck explain on the dockerd log', status: 'ok', detail: known.map((k) => `${k.entry.id}: ${k.entry.title}`).join('; ') });
     }
     code = p.exitCode;
@@ -105,9 +108,12 @@ export async function dockerCommand(opts: DockerOptions): Promise<number> {
     report.host.hostname = '<redacted>';
     report.redacted = true;
   }
+  // With --prove the report goes to stderr (stdout is the container's): colour follows that stream.
+  const stream = opts.prove ? process.stderr : process.stdout;
+  const chalk = new Chalk({ level: stream.isTTY && !process.env['NO_COLOR'] && !opts.output ? 1 : 0 });
   const text =
     opts.format === 'table'
-      ? renderText(report, new Chalk({ level: process.stdout.isTTY && !process.env['NO_COLOR'] && !opts.output ? 1 : 0 }), opts.verbose, 'Docker') + settingsText(report, new Chalk({ level: process.stdout.isTTY && !process.env['NO_COLOR'] && !opts.output ? 1 : 0 }))
+      ? renderText(report, chalk, opts.verbose, 'Docker') + settingsText(report, chalk)
       : opts.format === 'markdown'
         ? renderMarkdown(report)
         : opts.format === 'json'

@@ -25,24 +25,25 @@ async function firstLine(host: Host, path: string | null, args: string[]): Promi
  * containerd are not asked for theirs: starting those large Go programs twice
  * costs more than the whole check run, and no check depends on it.
  */
-export async function findBinaries(host: Host, dockerd?: string): Promise<DockerBinaries> {
+export async function findBinaries(host: Host, dockerd?: string, dockerdVersion = false): Promise<DockerBinaries> {
   const [d, cli, containerd, runc] = await Promise.all([dockerd ? Promise.resolve(dockerd) : host.which('dockerd'), host.which('docker'), host.which('containerd'), host.which('runc')]);
-  const vr = await firstLine(host, runc, ['--version']);
-  return { dockerd: d, docker: cli, containerd, runc, versions: vr ? { runc: vr } : {} };
+  const [vr, vd] = await Promise.all([firstLine(host, runc, ['--version']), dockerdVersion ? firstLine(host, d, ['--version']) : Promise.resolve(undefined)]);
+  return { dockerd: d, docker: cli, containerd, runc, versions: { ...(vr ? { runc: vr } : {}), ...(vd ? { dockerd: vd } : {}) } };
 }
 
 export async function gatherDockerFacts(host: DockerHost, opts: DockerGatherOptions): Promise<DockerFacts> {
   // The docker tests need only the mount table and three paths, so they run beside the probe's own.
-  const [mountinfo, varLib, varRun, data] = await Promise.all([host.readFile('/proc/self/mountinfo'), host.stat('/var/lib'), host.stat('/var/run'), host.stat('/data')]);
+  const [mountinfo, varLib, varRun, data, etc] = await Promise.all([host.readFile('/proc/self/mountinfo'), host.stat('/var/lib'), host.stat('/var/run'), host.stat('/data'), host.stat('/etc')]);
   const mounts = parseMountinfo(mountinfo?.toString('utf8') ?? '');
-  const places = choosePlaces(mounts, { varLib, varRun, data });
+  const places = choosePlaces(mounts, { varLib, varRun, data, etc });
   const notes: string[] = [];
   const runLive = opts.live && host.uid() === 0;
   if (!opts.live) notes.push('--no-live: the docker tests were judged from files and the kernel config');
   else if (!runLive) notes.push('not root: the docker live tests need root and were not run');
   const [base, binaries, live] = await Promise.all([
     gatherFacts(host, opts),
-    findBinaries(host, opts.dockerd),
+    // dockerd's version only matters where key.json must move (see settings.ts): asking costs a Go start-up.
+    findBinaries(host, opts.dockerd, places.keyPath !== undefined),
     runLive ? runDockerLive(host, mounts, { noFfi: opts.noFfi, arch: opts.arch, storageDir: storageParent(places), ...(opts.busybox ? { busybox: opts.busybox } : {}) }) : Promise.resolve(null),
   ]);
   return { base, live, binaries, places, notes };

@@ -65,11 +65,12 @@ function imageTar(dir: string, busybox: string): Buffer {
  * hierarchy also through a mount of its own in a private namespace, for those
  * the host does not mount (Android has no devices mount).
  */
-function removeCgroups(name: string, hostMounts: readonly string[], controllers: readonly string[]): string {
+function removeCgroups(name: string, hostMounts: readonly string[], controllers: readonly string[], scratch: string): string {
   const rm = (dir: string): string => `[ -d "${dir}/${name}" ] && find "${dir}/${name}" -depth -type d -exec rmdir {} \\; 2>/dev/null`;
   const script = [
     ...hostMounts.map((m) => `${rm(m)}`),
-    'T=$(mktemp -d)',
+    // Not mktemp: busybox's needs a /tmp, which Android does not have.
+    `T=${scratch}; mkdir -p "$T"`,
     `for c in ${controllers.join(' ')}; do mkdir -p "$T/$c"; mount -t cgroup -o "$c" cgroup "$T/$c" 2>/dev/null && { ${rm('$T/$c')}; umount "$T/$c"; }; done`,
     `mkdir -p "$T/u"; mount -t cgroup2 cgroup2 "$T/u" 2>/dev/null && { ${rm('$T/u')}; umount "$T/u"; }`,
     'rm -rf "$T"',
@@ -142,8 +143,10 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
     const log = join(dir, 'dockerd.log');
     writeFileSync(log, '');
     const fd = openSync(log, 'a');
-    // New mount, network and PID namespaces; --kill-child takes every process in them down with unshare.
-    daemon = spawn('unshare', ['-m', '-n', '-p', '-f', '--kill-child', '--mount-proc', 'sh', join(dir, 'dockerd.sh'), '--debug'], { stdio: ['ignore', fd, fd], env: { ...process.env, DOCKERD: opts.dockerd } });
+    // New mount, network and PID namespaces: when their init dies the kernel kills the rest. util-linux's
+    // --kill-child also takes it down if droidcheck itself is killed; busybox's unshare has no such option.
+    const killChild = run('unshare', ['--help']).out.includes('--kill-child') ? ['--kill-child'] : [];
+    daemon = spawn('unshare', ['-m', '-n', '-p', '-f', ...killChild, '--mount-proc', 'sh', join(dir, 'dockerd.sh'), '--debug'], { stdio: ['ignore', fd, fd], env: { ...process.env, DOCKERD: opts.dockerd } });
     closeSync(fd);
     let exited = false;
     daemonExit = new Promise((r) => daemon?.once('exit', () => ((exited = true), r())));
@@ -180,7 +183,8 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
     // dockerd's PID namespace, to wait until every process in it is gone.
     const ns = daemon?.pid ? pidNamespace(childrenOf(daemon.pid)[0]) : null;
     if (daemon?.pid && daemon.exitCode === null && interrupted) {
-      // No time for a clean stop: unshare --kill-child takes dockerd's whole PID namespace with it.
+      // No time for a clean stop: killing the namespace's init takes everything in it down.
+      for (const child of childrenOf(daemon.pid)) process.kill(child, 'SIGKILL');
       daemon.kill('SIGKILL');
       await daemonExit;
     } else if (daemon?.pid && daemon.exitCode === null) {
@@ -193,7 +197,7 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
     if (ns) await namespaceEmpty(ns, 10_000);
     if (daemon) step('stop dockerd and containerd', true, undefined, t0);
     const hostMounts = facts.base.mounts.filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => m.mountPoint);
-    const left = removeCgroups(cgroupParent, hostMounts, V1_CONTROLLERS);
+    const left = removeCgroups(cgroupParent, hostMounts, V1_CONTROLLERS, join(dir, 'cgroups'));
     step('remove the cgroup-parent groups', true, left || undefined);
     const undo = run('sh', [join(dir, 'undo.sh')]);
     step('undo.sh', undo.code === 0, undo.out || undefined);

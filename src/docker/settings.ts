@@ -58,6 +58,11 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
     set('exec-root', p.execRoot, 'docker.data-root', 'beside data-root');
     set('pidfile', p.pidfile, 'docker.data-root', 'beside data-root');
   }
+  if (p.keyPath) {
+    const major = Number(/version (\d+)\./.exec(facts.binaries.versions.dockerd ?? '')?.[1] ?? NaN);
+    if (major < 23) set('deprecated-key-path', p.keyPath, 'docker.data-root', `/etc is read-only: dockerd ${major}.x keeps its key.json in /etc/docker`);
+    else if (Number.isNaN(major)) lines.push({ what: `dockerd before 23 needs daemon.json "deprecated-key-path": "${p.keyPath}"`, from: 'docker.data-root', why: '/etc is read-only and this dockerd\'s version is unknown (23 and later refuse the key)' });
+  }
   const driver = storageDriver(facts);
   if (driver) set('storage-driver', driver, 'docker.storage.overlay', driver === 'overlay2' ? 'overlay and its whiteouts work on the data-root\'s filesystem' : (by.get('docker.storage.overlay')?.summary ?? 'no overlay'));
 

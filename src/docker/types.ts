@@ -102,6 +102,8 @@ export interface Places {
   pidfile: string;
   /** True when these are dockerd's own defaults (nothing to set). */
   defaults: boolean;
+  /** Where dockerd before 23 should keep key.json when /etc cannot (missing or read-only). */
+  keyPath?: string;
   why: string;
 }
 

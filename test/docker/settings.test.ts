@@ -75,3 +75,14 @@ t.test('--prove overrides are listed as such', async (t) => {
   t.same(s.daemon['hosts'], ['unix:///tmp/x/docker.sock']);
   t.ok(s.lines.some((l) => l.from === '--prove' && l.what.includes('data-root')));
 });
+
+t.test('a read-only /etc: dockerd 20.10 gets deprecated-key-path; 23+ does not (it would refuse the key)', async (t) => {
+  const old = await dockerFixture('android7-3.10', (f) => void (f.binaries.versions.dockerd = 'Docker version 20.10.24+dfsg1, build 5d6db84'));
+  t.equal(dockerSettings(old.facts, old.outcomes, { dir: DIR }).daemon['deprecated-key-path'], '/data/docker/key.json');
+  const recent = await dockerFixture('android7-3.10');
+  t.equal(dockerSettings(recent.facts, recent.outcomes, { dir: DIR }).daemon['deprecated-key-path'], undefined);
+  const unknown = await dockerFixture('android7-3.10', (f) => void delete f.binaries.versions.dockerd);
+  const s = dockerSettings(unknown.facts, unknown.outcomes, { dir: DIR });
+  t.equal(s.daemon['deprecated-key-path'], undefined);
+  t.ok(s.lines.some((l) => l.what.includes('deprecated-key-path') && l.from === 'docker.data-root'), 'said, not set');
+});

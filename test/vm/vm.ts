@@ -137,9 +137,29 @@ export function ensureKernel(arch: VmArch = 'x86_64'): string {
   return k;
 }
 
+/**
+ * The docker variant of the x86_64 kernel (kernel-configs/android7-vm-docker.fragment on top of
+ * the standard fragment: veth, bridge, legacy iptables NAT, nfnetlink without nf_tables), in its
+ * own cache so the standard kernel's key does not change. Builds it when `build` is set.
+ */
+export function dockerKernel(build: boolean): string | undefined {
+  const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'droidcheck');
+  const env = {
+    ...process.env,
+    DROIDCHECK_KERNEL_CACHE: path.join(cache, 'android-kernel-docker'),
+    DROIDCHECK_KERNEL_SRC_CACHE: path.join(cache, 'android-kernel', 'src'),
+    DROIDCHECK_KERNEL_ARCH_FRAGMENT: path.join(repoRoot, 'kernel-configs', 'android7-vm-docker.fragment'),
+  };
+  const r = spawnSync(kernelScript, ['--arch', 'x86_64', ...(build ? [] : ['--cached-only'])], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', build ? 'inherit' : 'ignore'] });
+  if (r.status !== 0) return undefined;
+  return r.stdout.trim().split('\n').pop() || undefined;
+}
+
 export interface VmOptions {
   /** Guest architecture (default x86_64). */
   arch?: VmArch;
+  /** Kernel image to boot instead of the standard one (e.g. dockerKernel()). */
+  kernel?: string;
   /** Put the guest arch's runc at /system/bin/runc (scripts/android-vm.sh --runc). */
   runc?: boolean;
   /** Hide /proc/config.gz (scripts/android-vm.sh --no-config-gz). */
@@ -162,7 +182,7 @@ export interface VmResult {
 /** Boot the VM once and run `cmd` (a busybox sh command line) as root in /data. */
 export function runInVm(cmd: string, opts: VmOptions = {}): Promise<VmResult> {
   const arch = opts.arch ?? 'x86_64';
-  const args = ['--arch', arch, '--kernel', ensureKernel(arch)];
+  const args = ['--arch', arch, '--kernel', opts.kernel ?? ensureKernel(arch)];
   if (opts.noConfigGz) args.push('--no-config-gz');
   if (opts.runc) args.push('--runc');
   for (const a of opts.add ?? []) args.push('--add', a);
