@@ -168,7 +168,7 @@ export async function prove(facts: DockerFacts, outcomes: readonly CheckOutcome[
 
     if (interrupted) return result;
     t0 = Date.now();
-    const flags = ['--rm', ...(settings.ipcHost ? ['--ipc', 'host'] : []), ...(settings.daemon['bridge'] === 'none' ? ['--network', 'host'] : [])];
+    const flags = ['--rm', ...settings.runFlags.flatMap((f) => f.flags)];
     const cmd = opts.command.length ? opts.command : DEFAULT_COMMAND;
     container = spawn(opts.docker, ['--host', `unix://${sock}`, 'run', ...flags, IMAGE, ...cmd], { stdio: ['ignore', 'inherit', 'inherit'] });
     const code = await new Promise<number>((r) => container?.once('exit', (c, s) => r(c ?? 128 + (s === 'SIGKILL' ? 9 : 15))));

@@ -25,6 +25,8 @@ export interface Settings {
   lines: SettingLine[];
   /** Containers need `docker run --ipc host` (no IPC namespace; daemon.json cannot say so). */
   ipcHost: boolean;
+  /** Flags every `docker run` needs here (daemon.json has no setting for them), with the check each comes from. */
+  runFlags: Array<{ flags: string[]; from: string; why: string }>;
   files: { 'daemon.json': string; 'dockerd.sh': string; 'dockerd-ns.sh': string; 'setup.sh': string; 'undo.sh': string };
 }
 
@@ -83,7 +85,11 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
   }
 
   const ipcHost = by.get('docker.ns.ipc')?.status === 'fail';
-  if (ipcHost) lines.push({ what: 'docker run --ipc host', from: 'docker.ns.ipc', why: 'no IPC namespace: every container must share the host\'s (daemon.json has no setting for it)' });
+  const runFlags: Settings['runFlags'] = [];
+  if (ipcHost) runFlags.push({ flags: ['--ipc', 'host'], from: 'docker.ns.ipc', why: 'no IPC namespace: every container must share the host\'s' });
+  if (by.get('docker.mqueue')?.status === 'fail') runFlags.push({ flags: ['--tmpfs', '/dev/mqueue'], from: 'docker.mqueue', why: 'no mqueue filesystem: a tmpfs in its place (a mount at the same destination replaces Docker\'s default one)' });
+  if (noBridge) runFlags.push({ flags: ['--network', 'host'], from: 'docker.net.bridge', why: 'no bridge network here' });
+  for (const f of runFlags) lines.push({ what: `docker run ${f.flags.join(' ')}`, from: f.from, why: `${f.why} (daemon.json has no setting for it)` });
 
   // dockerd.sh: the private mount namespace dockerd starts in.
   const inner: string[] = [];
@@ -93,6 +99,11 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
   if (!runOk) {
     inner.push('# docker.run-dir: containerd puts its shim sockets under /run/containerd/s', 'mount -t tmpfs -o mode=755 tmpfs /run');
     note('dockerd.sh: a tmpfs on /run in dockerd\'s namespace', 'docker.run-dir', by.get('docker.run-dir')?.summary ?? '/run missing');
+  }
+  const shmMounted = facts.base.mounts.some((m) => m.mountPoint === '/dev/shm');
+  if (ipcHost && !shmMounted) {
+    inner.push('# docker.ns.ipc: with --ipc host dockerd bind-mounts the host\'s /dev/shm, which Android does not have', 'mount -t tmpfs -o mode=1777,nosuid,nodev shm /dev/shm');
+    note('dockerd-ns.sh: a tmpfs on /dev/shm in dockerd\'s namespace', 'docker.ns.ipc', '--ipc host needs a mounted /dev/shm');
   }
   const unifiedOrBare = !facts.base.mounts.some((m) => m.mountPoint === '/sys/fs/cgroup' && m.fsType === 'tmpfs');
   const noprefix = by.get('docker.cgroup.layout')?.summary.includes('noprefix') ?? false;
@@ -153,6 +164,7 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
 
   // setup.sh / undo.sh: only what must be host-wide, recorded so undo reverses exactly that.
   const setup = ['#!/bin/sh', '# Written by droidcheck docker --write: host-wide changes dockerd.sh needs. undo.sh reverses them.', 'set -e', `STATE=${q(`${opts.dir}/setup.done`)}`, ': >>"$STATE"'];
+  const preamble = setup.length;
   if (facts.base.paths['/run'] === null) {
     setup.push(
       '# docker.run-dir: no /run at all (Android); dockerd.sh mounts a tmpfs on it, which needs the directory',
@@ -161,9 +173,15 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
       'fi',
     );
     note('setup.sh: mkdir /run (remounting / read-write for a moment)', 'docker.run-dir', 'no /run; undo.sh removes it');
-  } else {
-    setup.push('# nothing host-wide is needed here: dockerd.sh does everything in its own mount namespace');
   }
+  if (ipcHost && facts.base.paths['/dev/shm'] === null) {
+    setup.push(
+      '# docker.ns.ipc: --ipc host needs /dev/shm; dockerd-ns.sh mounts a tmpfs on it, which needs the directory',
+      'if [ ! -d /dev/shm ]; then mkdir /dev/shm && echo rmdir-devshm >>"$STATE"; fi',
+    );
+    note('setup.sh: mkdir /dev/shm', 'docker.ns.ipc', 'no /dev/shm; undo.sh removes it');
+  }
+  if (setup.length === preamble) setup.push('# nothing host-wide is needed here: dockerd.sh does everything in its own mount namespace');
   const undo = [
     '#!/bin/sh',
     '# Written by droidcheck docker --write: reverses what setup.sh recorded, last first.',
@@ -172,6 +190,7 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
     'tac "$STATE" 2>/dev/null | while read -r step; do',
     '  case $step in',
     '    rmdir-run) mount -o remount,rw / && rmdir /run; mount -o remount,ro / ;;',
+    '    rmdir-devshm) rmdir /dev/shm ;;',
     '  esac',
     'done',
     'rm -f "$STATE"',
@@ -180,6 +199,7 @@ export function dockerSettings(facts: DockerFacts, outcomes: readonly CheckOutco
     daemon,
     lines,
     ipcHost,
+    runFlags,
     files: {
       'daemon.json': JSON.stringify(daemon, null, 2) + '\n',
       'dockerd.sh': dockerd.join('\n') + '\n',

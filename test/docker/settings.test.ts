@@ -42,6 +42,7 @@ t.test('Android 7 / 3.10: vfs, no bridge, /data, and a dockerd.sh that fixes the
     ip6tables: false,
   });
   t.equal(s.ipcHost, true, 'no IPC namespace: docker run --ipc host');
+  t.same(s.runFlags.map((f) => [f.flags.join(' '), f.from]), [['--ipc host', 'docker.ns.ipc'], ['--tmpfs /dev/mqueue', 'docker.mqueue'], ['--network host', 'docker.net.bridge']]);
   for (const l of s.lines) t.ok(ids.has(l.from), `${l.what}: from ${l.from}`);
   const d = s.files['dockerd-ns.sh'];
   t.match(d, /mount -t tmpfs -o mode=755 tmpfs \/run/);
@@ -54,6 +55,8 @@ t.test('Android 7 / 3.10: vfs, no bridge, /data, and a dockerd.sh that fixes the
   t.match(s.files['dockerd.sh'], /DOCKER_RAMDISK=true/);
   t.match(s.files['dockerd.sh'], /exec unshare -m sh "\$DIR\/dockerd-ns.sh" "\$@"/);
   t.match(s.files['setup.sh'], /mkdir \/run/);
+  t.match(d, /mount -t tmpfs -o mode=1777,nosuid,nodev shm \/dev\/shm/, '--ipc host needs /dev/shm mounted');
+  t.match(s.files['undo.sh'], /rmdir-devshm\) rmdir \/dev\/shm/);
   t.match(s.files['undo.sh'], /rmdir-run\) mount -o remount,rw \/ && rmdir \/run/);
   t.same(dockerSettings(facts, outcomes, { dir: DIR }).files, s.files, 'same inputs, same files');
   lint(t, s.files);

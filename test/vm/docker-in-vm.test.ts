@@ -73,6 +73,7 @@ if (skip !== undefined) {
     const checks = parse(step('checks').output);
     t.comment(step('checks').output);
     t.equal(checks.get('docker.ns.ipc'), 'fail', 'no IPC namespace');
+    t.equal(checks.get('docker.mqueue'), 'fail', 'no mqueue filesystem');
     t.equal(checks.get('docker.storage.overlay'), 'warn', 'no overlay: vfs');
     t.equal(checks.get('docker.cgroup.devices'), 'pass', 'the devices controller is in the kernel (not mounted by Android)');
     t.equal(checks.get('docker.cgroup.layout'), 'warn', 'noprefix cpuset and no devices mount');
@@ -91,12 +92,14 @@ if (skip !== undefined) {
     const bare = step('bare').output;
     t.comment(bare);
     t.notMatch(bare, /exit=0\b/, 'dockerd without the settings does not come up');
-    t.match(bare, /^\d+\. /m, 'droidcheck explain knows the error it fails with');
+    t.match(bare, /failed to start daemon: .*read-only file system/, 'as on a phone: no writable /run');
+    t.match(bare, /^\d+\. .*\[run-readonly\]/m, 'droidcheck explain knows the error it fails with');
 
     const prove = step('prove').output;
     t.comment(prove);
     t.match(prove, /^hi from 1$/m, 'with the settings a container runs');
     t.match(prove, /exit=0/);
+    t.match(prove, /ok docker run --rm --ipc host --tmpfs \/dev\/mqueue droidcheck\/busybox:prove/, 'the run flags the checks call for');
     t.match(prove, /ok undo\.sh/);
     t.same(step('left').output.trim().split('\n'), ['0', '0', '0'], 'no daemon, mount or state directory left');
   });

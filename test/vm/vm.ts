@@ -143,14 +143,7 @@ export function ensureKernel(arch: VmArch = 'x86_64'): string {
  * own cache so the standard kernel's key does not change. Builds it when `build` is set.
  */
 export function dockerKernel(build: boolean): string | undefined {
-  const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'droidcheck');
-  const env = {
-    ...process.env,
-    DROIDCHECK_KERNEL_CACHE: path.join(cache, 'android-kernel-docker'),
-    DROIDCHECK_KERNEL_SRC_CACHE: path.join(cache, 'android-kernel', 'src'),
-    DROIDCHECK_KERNEL_ARCH_FRAGMENT: path.join(repoRoot, 'kernel-configs', 'android7-vm-docker.fragment'),
-  };
-  const r = spawnSync(kernelScript, ['--arch', 'x86_64', ...(build ? [] : ['--cached-only'])], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', build ? 'inherit' : 'ignore'] });
+  const r = spawnSync(kernelScript, ['--arch', 'x86_64', '--variant', 'docker', ...(build ? [] : ['--cached-only'])], { encoding: 'utf8', stdio: ['ignore', 'pipe', build ? 'inherit' : 'ignore'] });
   if (r.status !== 0) return undefined;
   return r.stdout.trim().split('\n').pop() || undefined;
 }

@@ -80,6 +80,24 @@ const ipc: DockerCheck = {
   },
 };
 
+const mqueue: DockerCheck = {
+  id: 'docker.mqueue',
+  title: 'mqueue filesystem for /dev/mqueue',
+  category: 'filesystems',
+  severity: 'required',
+  probes: "the probe's fs.mqueue check (Docker mounts mqueue at /dev/mqueue in every container)",
+  run(facts) {
+    const r = probeResult('fs.mqueue', facts);
+    if (r.status === 'pass' || r.status === 'skip') return r;
+    return {
+      ...r,
+      status: 'fail',
+      impact: 'every container fails to start: error mounting "mqueue" to rootfs at "/dev/mqueue": no such device',
+      remediation: [{ kind: 'runtime-flag', text: 'give each container a tmpfs there instead (it replaces Docker\'s mqueue mount)', items: ['docker run --tmpfs /dev/mqueue ...'] }, ...r.remediation.filter((x) => x.kind === 'kernel-option')],
+    };
+  },
+};
+
 const userns: DockerCheck = {
   id: 'docker.ns.user',
   title: "User namespaces (runc 1.3's procfs checks)",
@@ -168,4 +186,4 @@ const bpfOld: DockerCheck = {
   },
 };
 
-export const runtimeChecks: readonly DockerCheck[] = [binaries, ipc, userns, keyring, runDir, pivotRoot, seccomp, bpfOld];
+export const runtimeChecks: readonly DockerCheck[] = [binaries, ipc, mqueue, userns, keyring, runDir, pivotRoot, seccomp, bpfOld];
