@@ -26,7 +26,9 @@ async function firstLine(host: Host, path: string | null, args: string[]): Promi
  * costs more than the whole check run, and no check depends on it.
  */
 export async function findBinaries(host: Host, dockerd?: string, dockerdVersion = false): Promise<DockerBinaries> {
-  const [d, cli, containerd, runc] = await Promise.all([dockerd ? Promise.resolve(dockerd) : host.which('dockerd'), host.which('docker'), host.which('containerd'), host.which('runc')]);
+  // An explicit --dockerd must exist: otherwise it is "not found" like a missing one.
+  const given = dockerd ? ((await host.stat(dockerd)) === 'file' ? dockerd : null) : undefined;
+  const [d, cli, containerd, runc] = await Promise.all([given !== undefined ? Promise.resolve(given) : host.which('dockerd'), host.which('docker'), host.which('containerd'), host.which('runc')]);
   const [vr, vd] = await Promise.all([firstLine(host, runc, ['--version']), dockerdVersion ? firstLine(host, d, ['--version']) : Promise.resolve(undefined)]);
   return { dockerd: d, docker: cli, containerd, runc, versions: { ...(vr ? { runc: vr } : {}), ...(vd ? { dockerd: vd } : {}) } };
 }

@@ -68,3 +68,10 @@ t.test('SIGTERM in the middle: exit 143 and nothing left', { skip }, async (t) =
   t.match(stderr, /ok undo\.sh/);
   t.same(snapshot(), before, 'no process, mount, cgroup group or state directory left');
 });
+
+t.test('--prove without Docker: exit 2 and the package to install', { skip: launchSkip }, async (t) => {
+  const r = spawnSync(process.execPath, [BIN, 'docker', '--prove', '--dockerd', '/nonexistent/dockerd', '--no-live'], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /dockerd not found: install Docker \(Debian: apt-get install docker\.io\)/);
+  t.equal(r.stdout, '');
+});

@@ -146,9 +146,9 @@ export const NAMESPACES: readonly CatalogEntry[] = [
           { kind: 'info', text: 'install the 64-bit (arm64) build of docker/containerd/runc: it needs no compat call' },
           { kind: 'kernel-option', text: 'or rebuild the kernel with the compat entry', items: ['CONFIG_COMPAT=y', 'CONFIG_KEYS_COMPAT=y (kernels that have it)'] },
         ],
-        // KEYS_COMPAT went away in 2019 (Eric Biggers, "KEYS: remove CONFIG_KEYS_COMPAT", keyrings@ list,
-        // 2019-10-09): later kernels build the compat keyctl whenever CONFIG_COMPAT is set.
-        when: [{ option: 'CONFIG_KEYS', is: 'set' }, { userland32on64: true }, { option: 'CONFIG_KEYS_COMPAT', is: 'unset' }, { kernel: '<', version: '5.5' }],
+        // KEYS_COMPAT went away in Linux 5.6 (Eric Biggers, "KEYS: remove CONFIG_KEYS_COMPAT", posted to
+        // keyrings@ 2019-10-09): from then on the compat keyctl is built whenever CONFIG_COMPAT is set.
+        when: [{ option: 'CONFIG_KEYS', is: 'set' }, { userland32on64: true }, { option: 'CONFIG_KEYS_COMPAT', is: 'unset' }, { kernel: '<', version: '5.6' }],
       },
       {
         id: 'keyctl-filtered',
