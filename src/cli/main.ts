@@ -115,6 +115,8 @@ const HANDLERS: Handlers = {
         noFfi: !args.ffi || noFfiEnv(),
         init: args.init,
         network: args.network,
+        ...(args.tty ? { tty: true } : {}),
+        ...(args.interactive ? { interactive: true } : {}),
         ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
       },
       {

@@ -37,6 +37,8 @@ export const RUN_OPTIONS = {
   ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
   init: { choices: ['auto', 'c', 'node'], type: 'string', default: 'auto', describe: "The embedded runtime's launcher: c (droidcheck-init, built at install when a C compiler is there), node (a node init through koffi); auto: c when built for this machine, else node, else the tools" },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
+  tty: { alias: 't', type: 'boolean', default: false, describe: 'Give the workload a terminal whatever config.json says (docker run -t): droidcheck-init makes a pty and relays it' },
+  interactive: { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached (docker run -i); with -t but without -i the workload gets no input. Without either, config.json decides (stdin attached)' },
   network: { choices: ['config', 'host'], type: 'string', default: 'config', describe: "config: the network namespace config.json asks for (loopback only: droidcheck makes no veth); host: share the host's network, as docker run --network host (what works on Android)" },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' },
   redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },
@@ -90,6 +92,8 @@ export interface RunArgs {
   init: 'auto' | 'c' | 'node';
   busybox?: string | undefined;
   network: 'config' | 'host';
+  tty: boolean;
+  interactive: boolean;
   verbose: boolean;
   redact: boolean;
 }
