@@ -238,6 +238,12 @@ static void check(int rc, const char *name, const char *op, const char *path) {
   _exit(125);
 }
 
+/* A failed step that ends the launch with 125, for failures that are not one call's return code. */
+static void fail(const char *name, const char *op, const char *path, int err, const char *detail) {
+  report_failure(name, op, path, err, detail);
+  _exit(125);
+}
+
 static char *fmt(const char *f, ...) {
   static char bufs[4][PATH_MAX + 256];
   static int next;
@@ -472,10 +478,8 @@ static int has_ns(const char *name) {
 }
 
 static void mount_namespace(void) {
-  if (!has_ns("mount")) {
-    report("mount namespace", "skipped", NULL, "config.json has no mount namespace: mounts are made in the host namespace");
-    return;
-  }
+  /* buildPlan refuses a config without one; a plan that got here anyway must not mount on the host. */
+  if (!has_ns("mount")) fail("mount namespace", "plan without a mount namespace", NULL, EINVAL, "refusing to mount in the host's");
   check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "mount namespace", "mount --make-rprivate /", "/");
   report("mount namespace", "ok", NULL, "private propagation");
 }

@@ -5,7 +5,7 @@
  * socketpair, as runc hands it to a console socket. The relay puts the caller's
  * terminal in raw mode, copies input and output, passes window-size changes on,
  * and restores the terminal on every way out but SIGKILL.
- * Included by droidcheck-init.c (uses its P, report, report_failure, fmt). */
+ * Included by droidcheck-init.c (uses its P, report, fail, fmt). */
 
 #include <poll.h>
 #include <termios.h>
@@ -16,8 +16,7 @@ static int pty_sock[2] = {-1, -1};
 static void pty_prepare(void) {
   if (!P.terminal) return;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty_sock) < 0) {
-    report_failure("terminal", "socketpair(AF_UNIX)", NULL, errno, NULL);
-    _exit(125);
+    fail("terminal", "socketpair(AF_UNIX)", NULL, errno, NULL);
   }
 }
 
@@ -61,23 +60,23 @@ static void pty_attach(void) {
   if (!P.terminal) return;
   close(pty_sock[0]);
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) report_failure("terminal", "open /dev/ptmx", "/dev/ptmx", errno, "no pty: the container's devpts has no ptmx");
+  if (master < 0) fail("terminal", "open /dev/ptmx", "/dev/ptmx", errno, "no pty: the container's devpts has no ptmx");
   int unlock = 0, n = -1;
-  if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) report_failure("terminal", "ioctl(TIOCSPTLCK/TIOCGPTN)", "/dev/ptmx", errno, NULL);
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) fail("terminal", "ioctl(TIOCSPTLCK/TIOCGPTN)", "/dev/ptmx", errno, NULL);
   const char *name = fmt("/dev/pts/%d", n);
   int slave = open(name, O_RDWR | O_NOCTTY);
-  if (slave < 0) report_failure("terminal", fmt("open %s", name), name, errno, NULL);
+  if (slave < 0) fail("terminal", fmt("open %s", name), name, errno, NULL);
   struct winsize ws = {0};
   /* The caller's window: stdin's terminal, else stdout's (docker run -t without -i). */
   if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(slave, TIOCSWINSZ, &ws);
   /* The workload's user owns its terminal, as with runc. */
   if (fchown(slave, P.uid, P.gid) < 0) { /* a read-only devpts: the terminal stays root's */ }
-  if (send_fd(pty_sock[1], master) < 0) report_failure("terminal", "sendmsg(SCM_RIGHTS)", NULL, errno, "the pty master could not reach the relay");
+  if (send_fd(pty_sock[1], master) < 0) fail("terminal", "sendmsg(SCM_RIGHTS)", NULL, errno, "the pty master could not reach the relay");
   close(master);
   close(pty_sock[1]);
-  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) report_failure("terminal", "setsid + ioctl(TIOCSCTTY)", name, errno, NULL);
+  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) fail("terminal", "setsid + ioctl(TIOCSCTTY)", name, errno, NULL);
   for (int fd = 0; fd < 3; fd++)
-    if (dup2(slave, fd) < 0) report_failure("terminal", fmt("dup2 onto %d", fd), name, errno, NULL);
+    if (dup2(slave, fd) < 0) fail("terminal", fmt("dup2 onto %d", fd), name, errno, NULL);
   if (slave > 2) close(slave);
   report("terminal", "ok", name, fmt("a pty of the container's devpts, %dx%d; droidcheck-init relays this terminal to it", ws.ws_col, ws.ws_row));
 }
