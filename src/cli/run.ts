@@ -165,7 +165,7 @@ async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: R
   let why = opts.noFfi ? '--no-ffi' : null;
   if (!why) {
     try {
-      (await import('../runtime/libc.js')).loadLibc();
+      (await import('../sys/libc.js')).loadLibc();
     } catch (error) {
       why = `koffi does not load (${(error as Error).message.split('\n')[0] ?? ''})`;
     }

@@ -4,7 +4,7 @@
 
 import type { Host } from '../host/host.js';
 import { gatherFacts, type GatherOptions } from '../probes/facts.js';
-import { parseMountinfo } from '../probes/mountinfo.js';
+import { parseMountinfo } from '../sys/mountinfo.js';
 import { runDockerLive, type DockerHost } from './live.js';
 import { choosePlaces, storageParent } from './places.js';
 import type { DockerBinaries, DockerFacts } from './types.js';

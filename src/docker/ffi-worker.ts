@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { closeSync, mkdirSync, openSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { errnoName, loadLibc, type Libc } from '../runtime/libc.js';
+import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import type { Attempt } from '../probes/live/types.js';
 import type { Cgroup2Run, DockerFfiResults } from './types.js';
 import { syscallsFor } from '../sys/syscalls.js';

@@ -6,7 +6,7 @@
 import type { Host } from '../host/host.js';
 import { findToolset } from '../probes/live/tools.js';
 import type { Attempt } from '../probes/live/types.js';
-import type { MountEntry } from '../probes/mountinfo.js';
+import type { MountEntry } from '../sys/mountinfo.js';
 import { cgroupScript, iptablesScript, miscScript, namespaceFailure, netScript, parseIptables, parseRows, parseStorage, parseV1, storageScript, toAttempt, type ScriptTools } from './live-scripts.js';
 import { mountOf } from './places.js';
 import { BACKENDS, emptyDockerLive, V1_CONTROLLERS, type Backend, type DockerFfiResults, type DockerLive, type V1Controller } from './types.js';

@@ -4,7 +4,7 @@
 // otherwise /data/docker (Android: the one writable, exec-capable place
 // that survives a reboot; /data/local/tmp is cleared by some ROMs).
 
-import type { MountEntry } from '../probes/mountinfo.js';
+import type { MountEntry } from '../sys/mountinfo.js';
 import type { Places } from './types.js';
 
 /** The mount a path lives on: the longest mount point that is a prefix of it. */

@@ -11,7 +11,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine } from 'node:os';
-import { errnoName, loadLibc, type Libc } from './libc.js';
+import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { ociTable } from '../sys/namespaces.js';
 import { classify, type StepOutcome } from './steps.js';

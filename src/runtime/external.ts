@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Host } from '../host/host.js';
-import { parseMountinfo } from '../probes/mountinfo.js';
+import { parseMountinfo } from '../sys/mountinfo.js';
 import { findToolset } from '../probes/live/tools.js';
 import type { OciSpec } from './spec.js';
 import type { StepOutcome } from './steps.js';

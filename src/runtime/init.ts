@@ -10,7 +10,7 @@
 
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { errnoName, loadLibc, type Libc } from './libc.js';
+import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
 import { foreignElfDetail } from './elf.js';

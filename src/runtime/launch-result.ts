@@ -2,7 +2,7 @@
 // terminal check before, and turning their fd-3 step lines and exit status
 // into a launch result after.
 
-import { errnoName } from './errno.js';
+import { errnoName } from '../sys/errno.js';
 import { foreignElfDetail } from './elf.js';
 import type { LaunchPlan } from './plan.js';
 import { resolveInRootfs } from './rootfs-path.js';

@@ -2,7 +2,7 @@
 
 import t from 'tap';
 import { MACHINE_OF_NODE_ARCH, syscallNumbers, syscallsFor } from '../../src/sys/syscalls.js';
-import { syscallTable } from '../../src/probes/live/syscall-numbers.js';
+import { syscallTable } from '../../src/sys/syscall-numbers.js';
 
 t.test('numbers the kernel ABI fixes', async (t) => {
   t.equal(syscallNumbers('x86_64').get('pivot_root'), 155);

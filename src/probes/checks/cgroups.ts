@@ -4,7 +4,7 @@
 
 import { kernelBelow } from '../../kernel/version.js';
 import type { Facts } from '../facts.js';
-import type { MountEntry } from '../mountinfo.js';
+import type { MountEntry } from '../../sys/mountinfo.js';
 import type { Check, Evidence } from '../types.js';
 import { configEvidence, result } from './util.js';
 

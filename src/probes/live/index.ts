@@ -4,7 +4,7 @@
 import type { Host } from '../../host/host.js';
 import { errnoFromMessage, findToolset, runToolsLive, type ToolOptions } from './tools.js';
 import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
-import { errnoName } from '../../runtime/errno.js';
+import { errnoName } from '../../sys/errno.js';
 
 export interface LiveOptions {
   /** --no-ffi or DROIDCHECK_NO_FFI=1. */

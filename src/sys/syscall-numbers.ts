@@ -1,8 +1,8 @@
 // The system calls the live probes and the koffi launcher make, by Node
 // architecture name, read from the one table in src/sys/syscalls.ts.
 
-import { syscallsFor } from '../../sys/syscalls.js';
-import { SYSCALL_NAMES, type SyscallName } from './types.js';
+import { syscallsFor } from './syscalls.js';
+import { SYSCALL_NAMES, type SyscallName } from '../probes/live/types.js';
 
 const EXTRA = ['prctl', 'pivot_root', 'setgroups', 'setresuid', 'setresgid'] as const;
 type Extra = (typeof EXTRA)[number];
