@@ -39,7 +39,8 @@ const err = (s: string): boolean => process.stderr.write(s);
 function settingsText(report: DockerReport, c: InstanceType<typeof Chalk>): string {
   const lines = ['', c.bold('Settings that make Docker work here') + c.gray(' (droidcheck docker --write DIR writes them)')];
   for (const l of report.docker.settings.lines) lines.push(`  ${l.what}${c.gray(` [${l.from}]`)}`);
-  if (!report.docker.settings.lines.length) lines.push('  none: dockerd\'s defaults work');
+  const skipped = report.checks.filter((o) => o.status === 'skip').length;
+  if (!report.docker.settings.lines.length) lines.push(skipped ? `  none from the checks that ran; ${skipped} were skipped (see above): run as root for all of them` : '  none: dockerd\'s defaults work');
   const p = report.docker.prove;
   if (p) {
     lines.push('', c.bold('--prove: a private dockerd'));
