@@ -5,8 +5,11 @@
 // carries the launcher for phones. `droidcheck run` uses the one for its own
 // machine instead of a second node process; without it, the node init. This
 // script never fails the build: a missing compiler only means no launcher.
+// With --require-all (npm's prepack, and so `npm pack` and `npm publish`) it
+// fails unless all three launchers (x86_64, aarch64, arm) are there, static,
+// so a package never ships without the one a phone needs.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { machine } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,8 @@ mkdirSync(outDir, { recursive: true });
 /** Compiles for one machine; static first (where the C library allows), then dynamic unless it is a cross build. */
 function build(target, compilers, cross) {
   const out = join(outDir, `droidcheck-init-${target}`);
+  // Built after the last edit of the source: prepare and prepack both run this on `npm pack`.
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return `${out} is up to date`;
   for (const cc of compilers) {
     for (const extra of cross ? [['-static']] : [['-static'], []]) {
       const r = spawnSync(cc, [...extra, '-O2', '-s', '-Wall', '-Wno-format-truncation', '-o', out, source], { encoding: 'utf8' });
@@ -33,6 +38,7 @@ function build(target, compilers, cross) {
   return null;
 }
 
+const requireAll = process.argv.includes('--require-all');
 const own = build(host, [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean), false);
 console.log(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will use its node init`}`);
 const CROSS = { aarch64: 'aarch64-linux-gnu-gcc', arm: 'arm-linux-gnueabihf-gcc', x86_64: 'x86_64-linux-gnu-gcc' };
@@ -40,4 +46,12 @@ for (const [target, cc] of Object.entries(CROSS)) {
   if (target === host) continue;
   const r = build(target, [cc], true);
   if (r) console.log(`droidcheck-init: ${r}`);
+}
+
+if (requireAll) {
+  // Debian packages of each cross compiler and its C library (the static link needs libc.a).
+  const PACKAGES = { x86_64: 'gcc libc6-dev', aarch64: 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross', arm: 'gcc-arm-linux-gnueabihf libc6-dev-armhf-cross' };
+  const missing = Object.keys(PACKAGES).filter((t) => !existsSync(join(outDir, `droidcheck-init-${t}`)));
+  for (const t of missing) console.error(`droidcheck-init: no launcher for ${t}: the package would lack it (Debian: apt-get install ${PACKAGES[t]})`);
+  if (missing.length) process.exit(1);
 }
