@@ -48,7 +48,7 @@ const notHost = (facts: Facts): CheckResult | null => (facts.configOnly ? result
 
 const userland: Check = {
   id: 'compat.userland',
-  title: '32-bit userland on a 64-bit kernel',
+  title: 'Userland width against the kernel (compat layer)',
   category: 'host',
   severity: 'recommended',
   probes: 'node\'s process.arch and ELF class against uname -m (and CONFIG_64BIT for armv8l); CONFIG_COMPAT, CONFIG_SYSVIPC_COMPAT',
@@ -62,11 +62,8 @@ const userland: Check = {
     if (w.kernel !== 64 || w.user === null) return result({ status: 'pass', summary: w.kernel === 32 ? '32-bit kernel and userland: no compat layer involved' : 'kernel or userland width unknown', evidence, configOptions });
     if (w.user === 64) {
       if (compat && compat.value === 'missing') {
-        return result({
-          status: 'warn', summary: '64-bit userland; the kernel has no CONFIG_COMPAT, so no 32-bit binary runs', evidence, configOptions,
-          impact: 'images for linux/arm/v7 (or linux/386) fail with "exec format error"',
-          remediation: [{ kind: 'rootfs', text: 'use images for the kernel\'s own 64-bit platform' }, kernelOption(['COMPAT'], 'rebuild the kernel with CONFIG_COMPAT to run 32-bit images too')],
-        });
+        // Nothing 32-bit is running: only a note that 32-bit images (linux/arm/v7, linux/386) would not.
+        return result({ status: 'pass', summary: '64-bit userland on a 64-bit kernel without CONFIG_COMPAT: only 64-bit images run', evidence, configOptions, remediation: [kernelOption(['COMPAT'], 'to run 32-bit images too, rebuild the kernel with CONFIG_COMPAT')] });
       }
       return result({ status: 'pass', summary: `64-bit userland on a 64-bit kernel${compat?.value === 'y' ? ' (CONFIG_COMPAT: 32-bit images run too)' : ''}`, evidence, configOptions });
     }
