@@ -128,8 +128,15 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
     return toybox && toyApplets.has(name) ? [toybox, name] : null;
   };
   const unshare = await pick('unshare');
+  const unshareLabel = unshare ? await labelOf(host, 'unshare', unshare) : '';
+  // unshare found on PATH may itself be a toybox link (stock Android's /system/bin/unshare).
+  const isToybox = !!toybox && (!unshare || unshareLabel.startsWith('toybox'));
+  if (isToybox) {
+    const lacks = HELPERS.filter(([applet]) => !toyApplets.has(applet)).map(([applet, lost]) => (applet === 'sh' ? `${lost} (${sh})` : lost));
+    if (lacks.length) notes.push(`toybox ${toybox}: ${lacks.join('; ')}`);
+  }
   const t: Toolset = {
-    name: toybox && !unshare ? `${toybox} (toybox)` : 'util-linux',
+    name: isToybox ? `${toybox} (toybox)` : 'util-linux',
     sh: [sh],
     unshare,
     mount: await pick('mount'),
@@ -147,13 +154,24 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
 const NS_FLAGS: Record<NsName, string> = nameTable((n) => n.letter);
 const NS_CLONE: Record<NsName, string> = nameTable((n) => n.cloneName);
 
+/** Runs a test: "key<TAB>exit status<TAB>message", the message's whitespace folded by the shell itself (toybox has no tr). */
+const T_FN = `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; set -f; m=; for w in $o; do m="$m $w"; done; set +f; printf '%s\\t%s\\t%s\\n' "$k" "$r" "\${m# }"; }`;
+
+/** What the tools paths use beside the five roles, and what is lost without it (toybox 0.8 lacks several). */
+const HELPERS: [string, string][] = [
+  ['sh', 'no shell of its own: another one runs the scripts'],
+  ['setpriv', 'no setpriv: `run` on the tools path cannot drop capabilities or set no_new_privs'],
+  ['nc', 'no nc: whether uid 65534 may open sockets (paranoid network) is not tested live'],
+  ['ip', 'no ip: the container\'s loopback is brought up with ifconfig, if any'],
+];
+
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const cmd = (argv: string[]): string => argv.map(quote).join(' ');
 
 /** The script: one line per test, "key<TAB>exit status<TAB>message". */
 export function toolsScript(t: Toolset, scratch: string): string {
   const lines = [
-    `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s\\t%s\\t%s\\n' "$k" "$r" "$(printf %s "$o" | tr '\\n\\t' '  ')"; }`,
+    T_FN,
   ];
   if (t.unshare) {
     for (const [ns, flag] of Object.entries(NS_FLAGS)) lines.push(`t unshare.${ns} ${cmd(t.unshare)} -${flag} true`);
@@ -164,7 +182,7 @@ export function toolsScript(t: Toolset, scratch: string): string {
     const m = cmd(t.mount);
     const S = quote(scratch);
     const inner = [
-      `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s\\t%s\\t%s\\n' "$k" "$r" "$(printf %s "$o" | tr '\\n\\t' '  ')"; }`,
+      T_FN,
       `t scratch ${m} -t tmpfs -o size=1m,mode=0700 tmpfs ${S} || exit 0`,
       `mkdir ${S}/mq ${S}/pts ${S}/l ${S}/u ${S}/w ${S}/m ${S}/new`,
       `t mqueue ${m} -t mqueue mqueue ${S}/mq`,
