@@ -71,4 +71,9 @@ t.test('64-bit userland: pass, saying whether 32-bit images would run', async (t
   t.match(userland.run(a64.facts), { status: 'pass', summary: /64-bit userland on a 64-bit kernel \(CONFIG_COMPAT: 32-bit images run too\)/ });
   t.match(userland.run(withConfig(a64.facts, { CONFIG_COMPAT: null })), { status: 'pass', summary: /without CONFIG_COMPAT: only 64-bit images run/ });
   t.match(keyctl.run(a64.facts), { status: 'pass', summary: /no compat layer/ });
+  // 6.1's tinyconfig (the arm64 VM before its fragment set it): COMPAT without the 32-bit time_t calls.
+  const v61 = { ...withConfig(a64.facts, { CONFIG_COMPAT_32BIT_TIME: null }), kernel: parseKernelVersion('6.1.0') };
+  t.match(userland.run(v61), { status: 'warn', impact: /The futex facility returned an unexpected error code/, remediation: [{}, { items: ['CONFIG_COMPAT_32BIT_TIME=y'] }] });
+  t.equal(userland.run(withConfig(v61, { CONFIG_COMPAT_32BIT_TIME: 'y' })).status, 'pass');
+  t.equal(userland.run(withConfig(a64.facts, { CONFIG_COMPAT_32BIT_TIME: null })).status, 'pass', '3.10 predates the option: the calls are always there');
 });

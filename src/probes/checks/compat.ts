@@ -51,7 +51,7 @@ const userland: Check = {
   title: 'Userland width against the kernel (compat layer)',
   category: 'host',
   severity: 'recommended',
-  probes: 'node\'s process.arch and ELF class against uname -m (and CONFIG_64BIT for armv8l); CONFIG_COMPAT, CONFIG_SYSVIPC_COMPAT',
+  probes: 'node\'s process.arch and ELF class against uname -m (and CONFIG_64BIT for armv8l); CONFIG_COMPAT, CONFIG_COMPAT_32BIT_TIME (5.1+), CONFIG_SYSVIPC_COMPAT',
   run(facts) {
     const skip = notHost(facts);
     if (skip) return skip;
@@ -64,6 +64,16 @@ const userland: Check = {
       if (compat && compat.value === 'missing') {
         // Nothing 32-bit is running: only a note that 32-bit images (linux/arm/v7, linux/386) would not.
         return result({ status: 'pass', summary: '64-bit userland on a 64-bit kernel without CONFIG_COMPAT: only 64-bit images run', evidence, configOptions, remediation: [kernelOption(['COMPAT'], 'to run 32-bit images too, rebuild the kernel with CONFIG_COMPAT')] });
+      }
+      // 5.1+ may compile out the 32-bit time_t calls (6.1's tinyconfig does): 32-bit glibc then aborts at its first futex.
+      const time32 = configEvidence(facts, 'COMPAT_32BIT_TIME');
+      if (compat?.value === 'y' && time32?.value === 'missing' && facts.kernel && !kernelBelow(facts.kernel, '5.1')) {
+        evidence.push(time32);
+        return result({
+          status: 'warn', summary: 'CONFIG_COMPAT without CONFIG_COMPAT_32BIT_TIME: 32-bit programs start, then fail at their first futex or clock call', evidence, configOptions: [...configOptions, 'CONFIG_COMPAT_32BIT_TIME'],
+          impact: '32-bit images (linux/arm/v7, linux/386) with glibc abort with "The futex facility returned an unexpected error code" (futex is ENOSYS); 64-bit images are not affected',
+          remediation: [{ kind: 'rootfs', text: 'use images for the kernel\'s own 64-bit platform' }, kernelOption(['COMPAT_32BIT_TIME'])],
+        });
       }
       return result({ status: 'pass', summary: `64-bit userland on a 64-bit kernel${compat?.value === 'y' ? ' (CONFIG_COMPAT: 32-bit images run too)' : ''}`, evidence, configOptions });
     }
