@@ -104,7 +104,7 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
   if (opts.runtime === 'embedded') {
     const { buildPlan } = await import('../runtime/plan.js');
     // droidcheck-init is chosen first: its machine (arm for a 32-bit userland on arm64) is the seccomp filter's own.
-    const launcher = !opts.noFfi && opts.init !== 'node' ? (await import('../runtime/native-path.js')).findNativeInit() : null;
+    const launcher = !opts.noFfi && opts.init !== 'node' ? (await import('../runtime/native-path.js')).chooseNativeInit(spec.linux?.seccomp) : null;
     let plan;
     try {
       const { machine, release } = await import('node:os');

@@ -18,6 +18,12 @@ export interface LauncherFacts {
   compat: boolean | null;
   /** The launcher file for each machine droidcheck looks at. */
   launchers: Record<string, LauncherFile>;
+  /**
+   * Machines config.json's seccomp filter lets through (linux.seccomp.architectures); null or
+   * absent: no filter, or one for every machine. droidcheck-init installs the filter and then
+   * makes its own execve, which the filter kills when the launcher's machine is not listed.
+   */
+  filterMachines?: readonly string[] | null;
 }
 
 export type LauncherChoice = { path: string; machine: string; why: string } | { reason: string };
@@ -41,8 +47,9 @@ export function kernelOf(uname: string): { machine: string; bits: 32 | 64 | null
 const BITS: Readonly<Record<string, 32 | 64>> = { arm: 32, i386: 32, aarch64: 64, x86_64: 64 };
 
 /** Why a launcher file cannot be used for `machine` (null when it can); `own`: it runs beside node, so it may be dynamic. */
-function unusable(file: LauncherFile | undefined, machine: string, own: boolean): string | null {
+function unusable(file: LauncherFile | undefined, machine: string, own: boolean, filter?: readonly string[] | null): string | null {
   const name = `droidcheck-init-${machine}`;
+  if (filter?.length && !filter.includes(machine)) return `${name}: config.json's seccomp profile lists only ${filter.join(', ')}, so the filter would kill the launcher's own execve`;
   if (!file || file.state === 'missing') return `${file?.path ?? name} was not built (no C compiler for ${machine} when droidcheck was built)`;
   if (file.state === 'not-elf') return `${file.path} is not an ELF`;
   if (file.machine !== machine) return `${file.path} is an ELF for ${file.machine}, not ${machine}`;
@@ -59,7 +66,7 @@ export function chooseLauncher(f: LauncherFacts): LauncherChoice {
   const tried: string[] = [];
 
   // 1. The node's own machine: it runs, since node does.
-  const ownBad = unusable(f.launchers[f.node], f.node, true);
+  const ownBad = unusable(f.launchers[f.node], f.node, true, f.filterMachines);
   if (!ownBad) {
     const why = userland32on64
       ? `the userland is 32-bit (node is ${f.node}) on ${kernel.bits === 64 ? `a 64-bit ${kernel.machine}` : `an ${f.uname}`} kernel: the 32-bit launcher matches it, and this node shows the kernel runs 32-bit binaries${shellNote}`
@@ -70,7 +77,7 @@ export function chooseLauncher(f: LauncherFacts): LauncherChoice {
 
   // 2. A 32-bit node on a 64-bit kernel: the kernel's own launcher.
   if (kernel.bits === 64 && kernel.machine !== f.node) {
-    const bad = unusable(f.launchers[kernel.machine], kernel.machine, false);
+    const bad = unusable(f.launchers[kernel.machine], kernel.machine, false, f.filterMachines);
     if (!bad) return { path: f.launchers[kernel.machine]!.path, machine: kernel.machine, why: `the userland is 32-bit (node is ${f.node}) but ${ownBad}; the ${kernel.machine} kernel runs the 64-bit launcher natively${shellNote}` };
     tried.push(bad);
   }
@@ -79,7 +86,7 @@ export function chooseLauncher(f: LauncherFacts): LauncherChoice {
   const compat = COMPAT_MACHINE[kernel.machine];
   if (kernel.bits === 64 && compat && compat !== f.node) {
     if (f.compat === true) {
-      const bad = unusable(f.launchers[compat], compat, false);
+      const bad = unusable(f.launchers[compat], compat, false, f.filterMachines);
       if (!bad) return { path: f.launchers[compat]!.path, machine: compat, why: `${ownBad}; the kernel has CONFIG_COMPAT, so it runs the 32-bit ${compat} launcher` };
       tried.push(bad);
     } else if (f.launchers[compat]?.state === 'elf') {

@@ -21,7 +21,7 @@ export function launcherFile(path: string): LauncherFile {
 }
 
 /** What chooseLauncher needs, read from this machine: uname -m, node's arch, /system/bin/sh, the built launchers. */
-export function launcherFacts(compat: boolean | null = null): LauncherFacts {
+export function launcherFacts(compat: boolean | null = null, filterMachines: readonly string[] | null = null): LauncherFacts {
   const uname = machine();
   const node = hostMachine() ?? process.arch;
   const kernel = kernelOf(uname).machine;
@@ -33,7 +33,23 @@ export function launcherFacts(compat: boolean | null = null): LauncherFacts {
     shell: sh ? { path: '/system/bin/sh', machine: sh.machine, bits: sh.class } : null,
     compat,
     launchers: Object.fromEntries([...machines].map((m) => [m, launcherFile(nativeInitPath(m))])),
+    filterMachines,
   };
+}
+
+/** SCMP_ARCH_* names droidcheck-init can be (the others do not pick a launcher). */
+const SCMP_MACHINE: Readonly<Record<string, string>> = { SCMP_ARCH_X86_64: 'x86_64', SCMP_ARCH_X86: 'i386', SCMP_ARCH_AARCH64: 'aarch64', SCMP_ARCH_ARM: 'arm' };
+
+/** The machines a linux.seccomp profile lets through: null without a profile or without architectures (then the native one). */
+export function seccompMachines(profile: unknown): string[] | null {
+  const listed = (profile as { architectures?: unknown } | undefined)?.architectures;
+  if (!Array.isArray(listed) || listed.length === 0) return null;
+  return listed.map((a) => SCMP_MACHINE[String(a)]).filter((m): m is string => m !== undefined);
+}
+
+/** The droidcheck-init for this kernel and userland that config.json's seccomp profile (if any) lets run. */
+export function chooseNativeInit(seccompProfile?: unknown): LauncherChoice {
+  return chooseLauncher(launcherFacts(null, seccompMachines(seccompProfile)));
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseLauncher, kernelOf, type LauncherFacts, type LauncherFile } from '../../src/runtime/launcher-choice.js';
-import { launcherFile, nativeInitPath } from '../../src/runtime/native-path.js';
+import { launcherFile, nativeInitPath, seccompMachines } from '../../src/runtime/native-path.js';
 import { aarch64Elf } from '../helpers/bundle.js';
 
 const built = (machine: string, isStatic = true): LauncherFile => ({ path: `/pkg/dist/native/droidcheck-init-${machine}`, state: 'elf', machine, static: isStatic });
@@ -64,4 +64,14 @@ t.test('launcherFile reads what is on disk', async (t) => {
   t.same(launcherFile(join(dir, 'a64')), { path: join(dir, 'a64'), state: 'elf', machine: 'aarch64', static: true });
   copyFileSync(nativeInitPath('arm'), join(dir, 'arm'));
   t.same(launcherFile(join(dir, 'arm')), { path: join(dir, 'arm'), state: 'elf', machine: 'arm', static: true }, 'the built armhf launcher');
+});
+
+t.test("config.json's seccomp architectures: a launcher the filter would kill is not chosen", async (t) => {
+  const only64 = chooseLauncher(facts({ node: 'arm', filterMachines: ['aarch64'] }));
+  t.match(only64, { machine: 'aarch64', why: /droidcheck-init-arm: config\.json's seccomp profile lists only aarch64, so the filter would kill the launcher's own execve; the aarch64 kernel runs the 64-bit launcher natively/ });
+  t.match(chooseLauncher(facts({ node: 'arm', filterMachines: ['aarch64', 'arm'] })), { machine: 'arm' }, 'both listed: the 32-bit one');
+  t.match(chooseLauncher(facts({ filterMachines: ['x86_64'] })), { reason: /droidcheck-init-aarch64: config\.json's seccomp profile lists only x86_64/ });
+  t.same(seccompMachines({ architectures: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS'] }), ['aarch64', 'arm']);
+  t.equal(seccompMachines({ defaultAction: 'SCMP_ACT_ALLOW' }), null, 'no architectures: the launcher\'s own');
+  t.equal(seccompMachines(undefined), null);
 });
