@@ -31,6 +31,10 @@ export interface RunOptions {
   busybox?: string;
   /** host: leave the network namespace out whatever config.json says (docker run --network host). */
   network?: 'config' | 'host';
+  /** -t: process.terminal true whatever config.json says. */
+  tty?: boolean;
+  /** -i: stdin attached. With -t or -i given, stdin is attached only with -i (docker run). */
+  interactive?: boolean;
 }
 
 export interface RunIo {
@@ -110,7 +114,9 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
       const { machine, release } = await import('node:os');
       const { machineFromUname } = await import('../runtime/elf.js');
       const version = /^(\d+)\.(\d+)/.exec(release());
-      plan = buildPlan(spec, bundle, { noPivot, machine: launcher && 'path' in launcher ? launcher.machine : machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null });
+      const asked = opts.tty ? { ...spec, process: spec.process ? { ...spec.process, terminal: true } : spec.process } : spec;
+      const stdin = (opts.tty || opts.interactive) && !opts.interactive ? 'null' : 'inherit';
+      plan = buildPlan(asked as OciSpec, bundle, { noPivot, machine: launcher && 'path' in launcher ? launcher.machine : machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null, stdin });
     } catch (error) {
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };

@@ -112,6 +112,7 @@ export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {
       if (!back.length) opts.whileRunning?.();
     },
     'self',
+    plan.stdin,
   );
   if (back.length) steps.push({ name: 'return to host namespaces', status: 'skipped', detail: `${back.join(', ')}: droidcheck stays in the container's namespaces and probes after the launch` });
   steps.push(...exit.lines.map(parseStepLine));

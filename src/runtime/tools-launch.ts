@@ -542,7 +542,7 @@ async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybo
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
   const prelude = cgroupPrelude(plan, t.unshare, t.sh);
   const first = prelude ? ['-c', prelude, 'sh', script] : ['-c', script];
-  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, ...first], {});
+  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, ...first], {}, undefined, 'child', plan.stdin);
   const text = exit.lines.map((l) => `${l}\n`).join('');
   const chosen = parseToolLines(text);
   if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: exit.error.code ?? 'EIO', class: 'internal' });

@@ -95,9 +95,10 @@ t.test('an exec failure on a foreign ELF says which machine', async (t) => {
 });
 
 t.test('terminal and the launch result', async (t) => {
-  t.equal(terminalStep({ terminal: false }, false), null);
-  t.match(terminalStep({ terminal: true }, false), { status: 'failed', errno: 'ENOTTY', class: 'config' });
-  t.match(terminalStep({ terminal: true }, true), { status: 'ok' });
+  t.equal(terminalStep({ terminal: false, stdin: 'inherit' }, false), null);
+  t.match(terminalStep({ terminal: true, stdin: 'inherit' }, false), { status: 'failed', errno: 'ENOTTY', class: 'config' });
+  t.match(terminalStep({ terminal: true, stdin: 'inherit' }, true), { status: 'ok' });
+  t.match(terminalStep({ terminal: true, stdin: 'null' }, false), { status: 'ok', detail: /-t without -i/ }, 'docker run -t: no terminal needed on our side');
   const plan = { args: ['/bin/true'] };
   const ok = finishLaunch([{ name: 'rootfs', status: 'ok' }], { lines: [], code: 3, signal: null }, plan, '/x/droidcheck-init');
   t.same(ok, { exitCode: 3, started: true, steps: [{ name: 'rootfs', status: 'ok' }, { name: 'exec', status: 'ok', detail: '/bin/true ran as PID 1' }] });

@@ -170,9 +170,22 @@ export function ensureKernel(arch: VmArch = 'x86_64'): string {
   return k;
 }
 
+/**
+ * The docker variant of the x86_64 kernel (kernel-configs/android7-vm-docker.fragment on top of
+ * the standard fragment: veth, bridge, legacy iptables NAT, nfnetlink without nf_tables), in its
+ * own cache so the standard kernel's key does not change. Builds it when `build` is set.
+ */
+export function dockerKernel(build: boolean): string | undefined {
+  const r = spawnSync(kernelScript, ['--arch', 'x86_64', '--variant', 'docker', ...(build ? [] : ['--cached-only'])], { encoding: 'utf8', stdio: ['ignore', 'pipe', build ? 'inherit' : 'ignore'] });
+  if (r.status !== 0) return undefined;
+  return r.stdout.trim().split('\n').pop() || undefined;
+}
+
 export interface VmOptions {
   /** Guest architecture (default x86_64). */
   arch?: VmArch;
+  /** Kernel image to boot instead of the standard one (e.g. dockerKernel()). */
+  kernel?: string;
   /** Put the guest arch's runc at /system/bin/runc (scripts/android-vm.sh --runc). */
   runc?: boolean;
   /** Another userland (scripts/android-vm.sh --userland): armhf on arm64, toybox without busybox. */
@@ -197,7 +210,7 @@ export interface VmResult {
 /** Boot the VM once and run `cmd` (a busybox sh command line) as root in /data. */
 export function runInVm(cmd: string, opts: VmOptions = {}): Promise<VmResult> {
   const arch = opts.arch ?? 'x86_64';
-  const args = ['--arch', arch, '--kernel', ensureKernel(arch)];
+  const args = ['--arch', arch, '--kernel', opts.kernel ?? ensureKernel(arch)];
   if (opts.noConfigGz) args.push('--no-config-gz');
   if (opts.runc) args.push('--runc');
   if (opts.userland) args.push('--userland', opts.userland);

@@ -30,7 +30,8 @@ export function controllers(facts: Facts): Controller[] | null {
   return out;
 }
 
-const KEY_CONTROLLERS: Record<string, string> = {
+/** The CONFIG_ option behind each v1 controller (without the CONFIG_ prefix). */
+export const KEY_CONTROLLERS: Record<string, string> = {
   cpu: 'CGROUP_SCHED',
   cpuacct: 'CGROUP_CPUACCT',
   cpuset: 'CPUSETS',
