@@ -9,7 +9,7 @@
 // fails unless all three launchers (x86_64, aarch64, arm) are there, static,
 // so a package never ships without the one a phone needs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { machine } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +19,15 @@ const source = join(root, 'src/native/droidcheck-init.c');
 const outDir = join(root, 'dist/native');
 const MACHINES = { x86_64: 'x86_64', amd64: 'x86_64', aarch64: 'aarch64', arm64: 'aarch64', armv7l: 'arm', armv8l: 'arm', armv6l: 'arm', arm: 'arm' };
 const host = MACHINES[machine()] ?? machine();
+const nativeDir = join(root, 'src/native');
+const newestSource = Math.max(...readdirSync(nativeDir).map((f) => statSync(join(nativeDir, f)).mtimeMs));
 mkdirSync(outDir, { recursive: true });
 
 /** Compiles for one machine; static first (where the C library allows), then dynamic unless it is a cross build. */
 function build(target, compilers, cross) {
   const out = join(outDir, `droidcheck-init-${target}`);
-  // Built after the last edit of the source: prepare and prepack both run this on `npm pack`.
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return `${out} is up to date`;
+  // Built after the last edit of the source and its headers: prepare and prepack both run this on `npm pack`.
+  if (existsSync(out) && statSync(out).mtimeMs >= newestSource) return `${out} is up to date`;
   for (const cc of compilers) {
     for (const extra of cross ? [['-static']] : [['-static'], []]) {
       const r = spawnSync(cc, [...extra, '-O2', '-s', '-Wall', '-Wno-format-truncation', '-o', out, source], { encoding: 'utf8' });
