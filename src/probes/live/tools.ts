@@ -22,6 +22,8 @@ export interface Toolset {
   labels?: Partial<Record<ToolRole, string>>;
   /** Why a busybox candidate was passed over (a bad --busybox, a bundle busybox for another machine). */
   notes?: string[];
+  /** What the tools found cannot do (toybox 0.8 has no sh, setpriv, nc or ip), for the probe's notes. */
+  lacks?: string[];
   /**
    * busybox only: argv that opens an AF_INET socket as uid/gid 65534 with no groups
    * (nsenter -S/-G, then nc to 127.0.0.1:9), for Android's paranoid network.
@@ -131,9 +133,10 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
   const unshareLabel = unshare ? await labelOf(host, 'unshare', unshare) : '';
   // unshare found on PATH may itself be a toybox link (stock Android's /system/bin/unshare).
   const isToybox = !!toybox && (!unshare || unshareLabel.startsWith('toybox'));
+  const lacking: string[] = [];
   if (isToybox) {
     const lacks = HELPERS.filter(([applet]) => !toyApplets.has(applet)).map(([applet, lost]) => (applet === 'sh' ? `${lost} (${sh})` : lost));
-    if (lacks.length) notes.push(`toybox ${toybox}: ${lacks.join('; ')}`);
+    if (lacks.length) lacking.push(`toybox ${toybox}: ${lacks.join('; ')}`);
   }
   const t: Toolset = {
     name: isToybox ? `${toybox} (toybox)` : 'util-linux',
@@ -143,6 +146,7 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
     pivotRoot: await pick('pivot_root'),
     chroot: await pick('chroot'),
     notes,
+    ...(lacking.length ? { lacks: lacking } : {}),
   };
   const roles: [ToolRole, string[] | null][] = [['sh', t.sh], ['unshare', t.unshare], ['mount', t.mount], ['pivot_root', t.pivotRoot], ['chroot', t.chroot]];
   const labels: Partial<Record<ToolRole, string>> = {};
@@ -232,7 +236,7 @@ export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): L
   const out = emptyLive('tools');
   out.tool = t.name;
   if (t.labels) out.tools = { ...t.labels };
-  out.notes.push(...(t.notes ?? []));
+  out.notes.push(...(t.notes ?? []), ...(t.lacks ?? []));
   const label = (role: ToolRole): string => t.labels?.[role] ?? t.name;
   const rows = new Map<string, [string, string]>();
   for (const line of stdout.split('\n')) {
