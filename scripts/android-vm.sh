@@ -151,6 +151,7 @@ mkcpio() { find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0; 
 
 # Guest binaries: scripts/android-vm-userland.sh (node, busybox or toybox + mksh,
 # runc and their libraries for the chosen --arch and --userland).
+# shellcheck source=scripts/android-vm-userland.sh
 . "$here/android-vm-userland.sh"
 
 # ---------------------------------------------------------------------------
