@@ -45,6 +45,9 @@ if (skip !== undefined) {
         bundle: `${DC} rootfs /data/b --busybox /bin/busybox --arch arm -- sh -c 'echo "hello from PID $$ in $(hostname) on $(uname -m)"'`,
         native: timed(`${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`),
         tools: timed(`${DC} run /data/b --fix-config --no-ffi --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}`),
+        // A package without the 32-bit launcher (a writable copy: / is read-only), then without any.
+        no32: `cp -a /droidcheck /data/dc && rm /data/dc/dist/native/droidcheck-init-arm && node /data/dc/bin/droidcheck run /data/b --fix-config --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`,
+        none: `rm /data/dc/dist/native/droidcheck-init-* && node /data/dc/bin/droidcheck run /data/b --fix-config --report /data/r4.json </dev/null; echo "exit=$?"; ${steps('/data/r4.json')}`,
       },
       { arch: 'arm64', userland: 'armhf', timeoutSec: 900 },
     );
@@ -89,5 +92,12 @@ if (skip !== undefined) {
     t.comment(`run --fix-config --no-ffi (busybox armhf): ${duration(tools)?.toFixed(1)} s`);
     t.match(tools, /hello from PID 1 in runc on (aarch64|armv8l)/);
     t.match(tools, /started=true exit=0 path=tools/, 'the tools path through the 32-bit busybox');
+
+    const no32 = step('no32').output;
+    t.match(no32, /started=true exit=0 path=native/, 'without droidcheck-init-arm: still droidcheck-init');
+    t.match(no32, /^launcher=droidcheck-init-aarch64: the userland is 32-bit \(node is arm\) but \S+droidcheck-init-arm was not built .*the aarch64 kernel runs the 64-bit launcher natively/m, 'the 64-bit one, and the report says why');
+    const none = step('none').output;
+    t.match(none, /started=true exit=0 path=tools/, 'no launcher and no koffi: the tools path');
+    t.match(none, /^launcher=none: \S+droidcheck-init-arm was not built \(no C compiler for arm when droidcheck was built\); \S+droidcheck-init-aarch64 was not built/m, 'the report says there was none, and why');
   });
 }
