@@ -77,3 +77,29 @@ t.test('64-bit userland: pass, saying whether 32-bit images would run', async (t
   t.equal(userland.run(withConfig(v61, { CONFIG_COMPAT_32BIT_TIME: 'y' })).status, 'pass');
   t.equal(userland.run(withConfig(a64.facts, { CONFIG_COMPAT_32BIT_TIME: null })).status, 'pass', '3.10 predates the option: the calls are always there');
 });
+
+t.test('/proc/kallsyms: the compat entry points decide over the config', async (t) => {
+  const { syscallsFromKallsyms } = await import('../../src/probes/live/index.js');
+  const { emptyLive } = await import('../../src/probes/live/types.js');
+  const scan = (text: string) => {
+    const r = emptyLive('tools');
+    syscallsFromKallsyms(text, r);
+    return r;
+  };
+  // 6.1 arm64 with COMPAT: __arm64_compat_sys_keyctl and __arm64_sys_futex_time32.
+  t.same(scan('0 T __arm64_compat_sys_keyctl\n0 T __arm64_sys_futex_time32\n0 T __arm64_compat_sys_ioctl\n').compatSyscalls, { keyctl: true, futex: true });
+  // 3.10 arm64 without KEYS_COMPAT: compat_sys_futex, no compat_sys_keyctl.
+  const old = scan('0 T compat_sys_futex\n0 T compat_sys_ioctl\n0 T sys_keyctl\n');
+  t.same(old.compatSyscalls, { keyctl: false, futex: true });
+  t.equal(scan('0 T sys_read\n').compatSyscalls, undefined, 'no compat symbol at all: kallsyms says nothing about compat');
+
+  const liveFacts = (live: ReturnType<typeof scan>): Facts => ({ ...arm32.facts, live: { ...arm32.facts.live!, compatSyscalls: live.compatSyscalls! } });
+  const missing = keyctl.run(withConfig(liveFacts(old), { CONFIG_KEYS_COMPAT: 'y' }));
+  t.match(missing, { status: 'warn', summary: /no compat_sys_keyctl in \/proc\/kallsyms: keyctl from this 32-bit userland is ENOSYS/ }, 'kallsyms beats a config that says KEYS_COMPAT=y');
+  t.match(missing.evidence, [{}, {}, {}, {}, { source: 'kallsyms', what: 'compat_sys_keyctl', value: 'missing' }]);
+  t.match(keyctl.run(withConfig(liveFacts(scan('0 T compat_sys_keyctl\n0 T compat_sys_futex\n')), { CONFIG_KEYS_COMPAT: null })), { status: 'pass', summary: /compat_sys_keyctl is in the kernel/ });
+
+  const a64 = await probeFixture('android7-3.10');
+  const noFutex = { ...a64.facts, live: { ...a64.facts.live!, compatSyscalls: { keyctl: true, futex: false } } };
+  t.match(userland.run(noFutex), { status: 'warn', summary: /no compat futex in \/proc\/kallsyms/, evidence: [{}, {}, {}, { source: 'kallsyms', value: 'missing' }] });
+});

@@ -67,10 +67,12 @@ const userland: Check = {
       }
       // 5.1+ may compile out the 32-bit time_t calls (6.1's tinyconfig does): 32-bit glibc then aborts at its first futex.
       const time32 = configEvidence(facts, 'COMPAT_32BIT_TIME');
-      if (compat?.value === 'y' && time32?.value === 'missing' && facts.kernel && !kernelBelow(facts.kernel, '5.1')) {
-        evidence.push(time32);
+      const futex = facts.live?.compatSyscalls?.futex;
+      if (futex === false || (futex === undefined && compat?.value === 'y' && time32?.value === 'missing' && facts.kernel && !kernelBelow(facts.kernel, '5.1'))) {
+        if (time32 && facts.kernel && !kernelBelow(facts.kernel, '5.1')) evidence.push(time32);
+        if (futex === false) evidence.push({ source: 'kallsyms', what: 'sys_futex_time32 / compat_sys_futex', value: 'missing' });
         return result({
-          status: 'warn', summary: 'CONFIG_COMPAT without CONFIG_COMPAT_32BIT_TIME: 32-bit programs start, then fail at their first futex or clock call', evidence, configOptions: [...configOptions, 'CONFIG_COMPAT_32BIT_TIME'],
+          status: 'warn', summary: `no 32-bit time_t system calls (${futex === false ? 'no compat futex in /proc/kallsyms' : 'CONFIG_COMPAT without CONFIG_COMPAT_32BIT_TIME'}): 32-bit programs start, then fail at their first futex or clock call`, evidence, configOptions: [...configOptions, 'CONFIG_COMPAT_32BIT_TIME'],
           impact: '32-bit images (linux/arm/v7, linux/386) with glibc abort with "The futex facility returned an unexpected error code" (futex is ENOSYS); 64-bit images are not affected',
           remediation: [{ kind: 'rootfs', text: 'use images for the kernel\'s own 64-bit platform' }, kernelOption(['COMPAT_32BIT_TIME'])],
         });
@@ -123,6 +125,13 @@ const keyctl: Check = {
     if (!(w.kernel === 64 && w.user === 32)) return result({ status: 'pass', summary: 'CONFIG_KEYS=y; no compat layer between the userland and the kernel', evidence, configOptions });
     const keysCompat = configEvidence(facts, 'KEYS_COMPAT');
     if (keysCompat) evidence.push(keysCompat);
+    // The kernel's own symbols beat the config (which may be another build's).
+    const live = facts.live?.compatSyscalls;
+    if (live) {
+      evidence.push({ source: 'kallsyms', what: 'compat_sys_keyctl', value: live.keyctl ? 'present' : 'missing' });
+      if (!live.keyctl) return enosys(`no compat_sys_keyctl in /proc/kallsyms: keyctl from this 32-bit userland is ENOSYS`, facts.kernel && !kernelBelow(facts.kernel, '5.6') ? ['KEYS'] : ['KEYS_COMPAT']);
+      return result({ status: 'pass', summary: 'compat_sys_keyctl is in the kernel: 32-bit keyctl works', evidence, configOptions });
+    }
     if (facts.kernel && !kernelBelow(facts.kernel, '5.6')) {
       return result({ status: 'pass', summary: `${facts.uname.release}: compat keyctl comes with CONFIG_COMPAT and CONFIG_KEYS (CONFIG_KEYS_COMPAT was removed in 5.6)`, evidence, configOptions });
     }
