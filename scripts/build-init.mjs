@@ -7,7 +7,8 @@
 // script never fails the build: a missing compiler only means no launcher.
 // With --require-all (npm's prepack, and so `npm pack` and `npm publish`) it
 // fails unless all three launchers (x86_64, aarch64, arm) are there, static,
-// so a package never ships without the one a phone needs.
+// so a package never ships without the one a phone needs. Messages go to
+// stderr, so `npm pack --json` (which runs this as prepack) stays JSON.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { machine } from 'node:os';
@@ -42,12 +43,12 @@ function build(target, compilers, cross) {
 
 const requireAll = process.argv.includes('--require-all');
 const own = build(host, [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean), false);
-console.log(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will use its node init`}`);
+console.error(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will use its node init`}`);
 const CROSS = { aarch64: 'aarch64-linux-gnu-gcc', arm: 'arm-linux-gnueabihf-gcc', x86_64: 'x86_64-linux-gnu-gcc' };
 for (const [target, cc] of Object.entries(CROSS)) {
   if (target === host) continue;
   const r = build(target, [cc], true);
-  if (r) console.log(`droidcheck-init: ${r}`);
+  if (r) console.error(`droidcheck-init: ${r}`);
 }
 
 if (requireAll) {
