@@ -10,7 +10,7 @@
 // so a package never ships without the one a phone needs. Messages go to
 // stderr, so `npm pack --json` (which runs this as prepack) stays JSON.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { machine } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,16 @@ function build(target, compilers, cross) {
 }
 
 const requireAll = process.argv.includes('--require-all');
+
+/** Whether an ELF (little-endian, as all three are) has a PT_INTERP program header, i.e. needs a dynamic loader. */
+function hasInterp(path) {
+  const b = readFileSync(path);
+  const is64 = b[4] === 2;
+  const phoff = Number(is64 ? b.readBigUInt64LE(32) : b.readUInt32LE(28));
+  const [size, count] = is64 ? [b.readUInt16LE(54), b.readUInt16LE(56)] : [b.readUInt16LE(42), b.readUInt16LE(44)];
+  for (let i = 0; i < count; i++) if (b.readUInt32LE(phoff + i * size) === 3) return true;
+  return false;
+}
 const own = build(host, [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean), false);
 console.error(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will use its node init`}`);
 const CROSS = { aarch64: 'aarch64-linux-gnu-gcc', arm: 'arm-linux-gnueabihf-gcc', x86_64: 'x86_64-linux-gnu-gcc' };
@@ -56,5 +66,7 @@ if (requireAll) {
   const PACKAGES = { x86_64: 'gcc libc6-dev', aarch64: 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross', arm: 'gcc-arm-linux-gnueabihf libc6-dev-armhf-cross' };
   const missing = Object.keys(PACKAGES).filter((t) => !existsSync(join(outDir, `droidcheck-init-${t}`)));
   for (const t of missing) console.error(`droidcheck-init: no launcher for ${t}: the package would lack it (Debian: apt-get install ${PACKAGES[t]})`);
-  if (missing.length) process.exit(1);
+  const dynamic = Object.keys(PACKAGES).filter((t) => !missing.includes(t) && hasInterp(join(outDir, `droidcheck-init-${t}`)));
+  for (const t of dynamic) console.error(`droidcheck-init: the launcher for ${t} is dynamically linked: a device may have no loader for it (Debian: apt-get install ${PACKAGES[t]}, for its static libc)`);
+  if (missing.length || dynamic.length) process.exit(1);
 }
