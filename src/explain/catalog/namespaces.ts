@@ -2,6 +2,7 @@
 // Patterns run on normalized lines (normalize.ts): runc's nested quoting is a plain ", timestamps and
 // log prefixes are gone. Every entry names where the message was seen.
 
+import { KEYS_COMPAT_REMOVED_IN } from '../../kernel/history.js';
 import type { CatalogEntry } from '../types.js';
 
 const NS_CHECKS = ['ns.ipc', 'ns.pid', 'ns.uts', 'ns.net', 'ns.user', 'ns.cgroup'];
@@ -148,7 +149,7 @@ export const NAMESPACES: readonly CatalogEntry[] = [
         ],
         // KEYS_COMPAT went away in Linux 5.6 (Eric Biggers, "KEYS: remove CONFIG_KEYS_COMPAT", posted to
         // keyrings@ 2019-10-09): from then on the compat keyctl is built whenever CONFIG_COMPAT is set.
-        when: [{ option: 'CONFIG_KEYS', is: 'set' }, { userland32on64: true }, { option: 'CONFIG_KEYS_COMPAT', is: 'unset' }, { kernel: '<', version: '5.6' }],
+        when: [{ option: 'CONFIG_KEYS', is: 'set' }, { userland32on64: true }, { option: 'CONFIG_KEYS_COMPAT', is: 'unset' }, { kernel: '<', version: KEYS_COMPAT_REMOVED_IN }],
       },
       {
         id: 'keyctl-filtered',

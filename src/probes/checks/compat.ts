@@ -19,6 +19,7 @@
 // an aarch64 4.4 kernel). runc since 2018 ignores ENOSYS from keyctl (the session
 // keyring is best effort: libcontainer/standard_init_linux.go), older runc fails.
 
+import { KEYS_COMPAT_REMOVED_IN } from '../../kernel/history.js';
 import { kernelBelow } from '../../kernel/version.js';
 import { kernelOf } from '../../runtime/launcher-choice.js';
 import type { Facts } from '../facts.js';
@@ -129,11 +130,11 @@ const keyctl: Check = {
     const live = facts.live?.compatSyscalls;
     if (live) {
       evidence.push({ source: 'kallsyms', what: 'compat_sys_keyctl', value: live.keyctl ? 'present' : 'missing' });
-      if (!live.keyctl) return enosys(`no compat_sys_keyctl in /proc/kallsyms: keyctl from this 32-bit userland is ENOSYS`, facts.kernel && !kernelBelow(facts.kernel, '5.6') ? ['KEYS'] : ['KEYS_COMPAT']);
+      if (!live.keyctl) return enosys(`no compat_sys_keyctl in /proc/kallsyms: keyctl from this 32-bit userland is ENOSYS`, facts.kernel && !kernelBelow(facts.kernel, KEYS_COMPAT_REMOVED_IN) ? ['KEYS'] : ['KEYS_COMPAT']);
       return result({ status: 'pass', summary: 'compat_sys_keyctl is in the kernel: 32-bit keyctl works', evidence, configOptions });
     }
-    if (facts.kernel && !kernelBelow(facts.kernel, '5.6')) {
-      return result({ status: 'pass', summary: `${facts.uname.release}: compat keyctl comes with CONFIG_COMPAT and CONFIG_KEYS (CONFIG_KEYS_COMPAT was removed in 5.6)`, evidence, configOptions });
+    if (facts.kernel && !kernelBelow(facts.kernel, KEYS_COMPAT_REMOVED_IN)) {
+      return result({ status: 'pass', summary: `${facts.uname.release}: compat keyctl comes with CONFIG_COMPAT and CONFIG_KEYS (CONFIG_KEYS_COMPAT was removed in ${KEYS_COMPAT_REMOVED_IN})`, evidence, configOptions });
     }
     if (keysCompat?.value === 'missing') {
       return enosys(`CONFIG_KEYS=y but no CONFIG_KEYS_COMPAT on ${facts.uname.release}: keyctl from this 32-bit userland is ENOSYS (arm64 kernels before 4.12 had no KEYS_COMPAT unless backported)`, ['KEYS_COMPAT']);
