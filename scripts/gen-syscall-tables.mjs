@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes src/runtime/seccomp/syscalls.ts: system call numbers per architecture,
+// Writes src/sys/syscall-tables.ts: system call numbers per architecture,
 // read from the kernel's own uapi headers (Debian 12's linux-libc-dev and its
 // arm64/armhf cross packages: Linux 6.1) through each compiler's preprocessor.
 // Needs gcc, gcc-aarch64-linux-gnu and gcc-arm-linux-gnueabihf with their
@@ -54,5 +54,5 @@ for (const [arch, cc, header] of SOURCES) {
   process.stderr.write(`${arch}: ${t.length} system calls\n`);
 }
 lines.push('};', '');
-const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'runtime', 'seccomp', 'syscalls.ts');
+const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'sys', 'syscall-tables.ts');
 writeFileSync(out, lines.join('\n'));

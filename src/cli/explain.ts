@@ -1,97 +1,138 @@
 // `droidcheck explain [message..]`: say what a runc/docker/containerd/LXC
-// error means on an old or Android kernel, how to fix it and how to confirm.
+// error means on an old or Android kernel, which cause this device's facts
+// point to, how to fix it and how to confirm it.
 
-import { Chalk, type ChalkInstance } from 'chalk';
-import { confirmCommand, explain, explanationData, type Explanation } from '../explain/explain.js';
+import { Chalk } from 'chalk';
+import { answer, answerData, factOptions, NO_MATCH, wantsFacts } from '../explain/answer.js';
+import { explain } from '../explain/explain.js';
+import { factsFromReport, type ExplainFacts } from '../explain/facts.js';
+import { renderMarkdown, renderTable } from './explain-render.js';
+
+export { NO_MATCH };
 
 export interface ExplainOptions {
-  /** The error text; read from stdin when absent. */
+  /** The error text; read from --file or stdin when absent. */
   message?: string;
-  format: 'table' | 'json' | 'yaml';
+  file?: string;
+  /** A device's probe report (JSON or YAML) to take facts from. */
+  report?: string;
+  /** Read this machine's facts when a cause needs them (default true). */
+  facts?: boolean;
+  format: 'table' | 'json' | 'yaml' | 'markdown';
 }
 
 export interface ExplainIo {
   /** The whole of stdin; '' when stdin is a terminal. */
   stdin: () => Promise<string>;
+  /** A file the user named, at most `limit` bytes. */
+  readFile: (path: string, limit: number) => Promise<string>;
+  /** This machine's files-only facts, the way `droidcheck probe --no-live` reads them. */
+  hostFacts: (options: readonly string[]) => Promise<ExplainFacts>;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   color: boolean;
 }
 
-export const NO_MATCH = 'no known cause; run droidcheck probe';
+const MiB = 1024 * 1024;
+/** A pasted log, not an endless stream (yes | droidcheck explain). */
+const TEXT_LIMIT = 16 * MiB;
 
 export function defaultExplainIo(): ExplainIo {
   return {
     stdin: async () => {
       if (process.stdin.isTTY) return '';
-      // At most 16 MiB: a pasted log, not an endless stream (yes | droidcheck explain).
       const chunks: Buffer[] = [];
       let total = 0;
       for await (const chunk of process.stdin) {
         const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         total += b.length;
-        if (total > 16 * 1024 * 1024) throw new Error('more than 16 MiB on stdin: pass the part of the log with the error');
+        if (total > TEXT_LIMIT) throw new Error('more than 16 MiB on stdin: pass the part of the log with the error');
         chunks.push(b);
       }
       return Buffer.concat(chunks).toString('utf8');
     },
+    // Loaded only for --file/--report: one message on the command line reads no file.
+    readFile: async (path, limit) => (await import('../host/read-limited.js')).readLimited(path, limit).toString('utf8'),
+    hostFacts: async (options) => (await import('./explain-host.js')).hostFacts(options),
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
   };
 }
 
-export function renderExplanations(found: readonly Explanation[], c: ChalkInstance): string {
-  if (found.length === 0) return `${NO_MATCH}\n`;
-  const lines: string[] = [];
-  found.forEach((e, i) => {
-    const { entry } = e;
-    if (i > 0) lines.push('');
-    lines.push(`${c.bold(`${i + 1}. ${entry.title}`)}${c.gray(` [${entry.id}]`)}`);
-    lines.push(`   ${c.gray('matched:')} ${e.excerpt.length > 160 ? `${e.excerpt.slice(0, 157)}...` : e.excerpt}${c.gray(` (line ${e.line})`)}`);
-    lines.push(`   ${c.gray('cause:')} ${entry.cause}`);
-    if (entry.configOptions.length) lines.push(`   ${c.gray('kernel:')} ${entry.configOptions.join(', ')}`);
-    if (entry.hostFact !== undefined) lines.push(`   ${c.gray('host:')} ${entry.hostFact}`);
-    entry.remediation.forEach((r, j) => {
-      const label = j === 0 ? 'fix:' : 'or:';
-      lines.push(`   ${c.cyan(label)} ${j === 0 ? r.text : r.text.replace(/^or\s+/i, '')}`);
-      for (const item of r.items ?? []) lines.push(`        ${item}`);
-    });
-    const confirm = confirmCommand(entry);
-    lines.push(`   ${c.gray('confirm:')} ${confirm ?? 'no probe check covers this; see the cause above'}`);
-  });
-  return lines.join('\n') + '\n';
+type Input = { text: string } | { code: number };
+
+async function input(opts: ExplainOptions, io: ExplainIo): Promise<Input> {
+  if (opts.message !== undefined && opts.file !== undefined) {
+    io.stderr('droidcheck explain: give the message or --file, not both\n');
+    return { code: 2 };
+  }
+  if (opts.file !== undefined) {
+    try {
+      return { text: await io.readFile(opts.file, TEXT_LIMIT) };
+    } catch (error) {
+      io.stderr(`droidcheck explain: --file: ${(error as Error).message}\n`);
+      return { code: 2 };
+    }
+  }
+  if (opts.message !== undefined) {
+    if (opts.message.trim() === '') {
+      io.stderr('droidcheck explain: the message is empty\n');
+      return { code: 2 };
+    }
+    return { text: opts.message };
+  }
+  let text: string;
+  try {
+    text = await io.stdin();
+  } catch (error) {
+    io.stderr(`droidcheck explain: reading stdin: ${(error as Error).message}\n`);
+    return { code: 2 };
+  }
+  if (text.trim() === '') {
+    io.stderr('droidcheck explain: give the error text as an argument, with --file LOG or on stdin, e.g. docker run ... 2>&1 | droidcheck explain\n');
+    return { code: 2 };
+  }
+  return { text };
+}
+
+async function reportFacts(path: string, io: ExplainIo): Promise<ExplainFacts> {
+  const text = await io.readFile(path, 64 * MiB);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    const yaml = await import('js-yaml');
+    doc = yaml.load(text);
+  }
+  return factsFromReport(doc, `report ${path}`);
 }
 
 export async function explainCommand(opts: ExplainOptions, io: ExplainIo = defaultExplainIo()): Promise<number> {
-  let text = opts.message;
-  if (text === undefined || text.trim() === '') {
-    if (text !== undefined) {
-      io.stderr('droidcheck explain: the message is empty\n');
-      return 2;
-    }
+  const got = await input(opts, io);
+  if ('code' in got) return got.code;
+  const found = explain(got.text);
+  let facts: ExplainFacts | null = null;
+  if (opts.report !== undefined) {
     try {
-      text = await io.stdin();
+      facts = await reportFacts(opts.report, io);
     } catch (error) {
-      io.stderr(`droidcheck explain: reading stdin: ${(error as Error).message}\n`);
+      io.stderr(`droidcheck explain: --report: ${(error as Error).message}\n`);
       return 2;
     }
-    if (text.trim() === '') {
-      io.stderr('droidcheck explain: give the error text as an argument or on stdin, e.g. docker run ... 2>&1 | droidcheck explain\n');
-      return 2;
+  } else if (opts.facts !== false && wantsFacts(found)) {
+    try {
+      facts = await io.hostFacts(factOptions());
+    } catch (error) {
+      // Without facts every cause is listed with the check that tells them apart.
+      io.stderr(`droidcheck explain: this machine's facts: ${(error as Error).message}\n`);
     }
   }
-  const found = explain(text);
-  if (opts.format === 'table') {
-    io.stdout(renderExplanations(found, new Chalk({ level: io.color ? 1 : 0 })));
-  } else {
-    const doc = { explained: found.length > 0, explanations: found.map(explanationData), ...(found.length ? {} : { hint: NO_MATCH }) };
-    if (opts.format === 'json') io.stdout(JSON.stringify(doc, null, 2) + '\n');
-    else {
-      const yaml = await import('js-yaml');
-      io.stdout(yaml.dump(doc, { lineWidth: 120, noRefs: true }));
-    }
-    if (!found.length) io.stderr(`droidcheck explain: ${NO_MATCH}\n`);
-  }
+  const a = answer(got.text, facts, found);
+  if (opts.format === 'table') io.stdout(renderTable(a, new Chalk({ level: io.color ? 1 : 0 })));
+  else if (opts.format === 'markdown') io.stdout(renderMarkdown(a));
+  else if (opts.format === 'json') io.stdout(JSON.stringify(answerData(a), null, 2) + '\n');
+  else io.stdout((await import('js-yaml')).dump(answerData(a), { lineWidth: 120, noRefs: true }));
+  if (!found.length && opts.format !== 'table') io.stderr(`droidcheck explain: ${NO_MATCH}\n`);
   return found.length ? 0 : 1;
 }

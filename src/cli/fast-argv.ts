@@ -7,25 +7,27 @@
 // result on a corpus of command lines.
 
 import { normalize } from 'node:path';
-import { PROBE_OPTIONS, RUN_OPTIONS, type OptionSpec, type ProbeArgs, type RunArgs } from './options.js';
+import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type DockerArgs, type ExplainArgs, type OptionSpec, type ProbeArgs, type RunArgs } from './options.js';
 
-export type FastParse = { command: 'probe'; args: ProbeArgs } | { command: 'run'; args: RunArgs };
+export type FastParse = { command: 'probe'; args: ProbeArgs } | { command: 'run'; args: RunArgs } | { command: 'explain'; args: ExplainArgs } | { command: 'docker'; args: DockerArgs };
 
 interface CommandShape {
   options: Readonly<Record<string, OptionSpec>>;
-  /** The optional positional argument, with its default. */
-  positional?: { name: string; default: string };
+  /** The optional positional argument, with its default (variadic: all of them, as an array). */
+  positional?: { name: string; default?: string; variadic?: boolean };
 }
 
 const COMMANDS: Record<FastParse['command'], CommandShape> = {
   probe: { options: PROBE_OPTIONS },
   run: { options: RUN_OPTIONS, positional: { name: 'bundle', default: '.' } },
+  explain: { options: EXPLAIN_OPTIONS, positional: { name: 'message', variadic: true } },
+  docker: { options: DOCKER_OPTIONS },
 };
 
 const camel = (kebab: string): string => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function isCommand(name: string | undefined): name is FastParse['command'] {
-  return name === 'probe' || name === 'run';
+  return name === 'probe' || name === 'run' || name === 'explain' || name === 'docker';
 }
 
 export function fastParse(argv: readonly string[]): FastParse | null {
@@ -80,7 +82,11 @@ export function fastParse(argv: readonly string[]): FastParse | null {
     const value = given.has(name) ? given.get(name) : spec.default;
     if (value !== undefined) args[camel(name)] = value;
   }
-  if (shape.positional) {
+  if (shape.positional?.variadic) {
+    // yargs reads number-like words as numbers; leave those lines to it.
+    if (positionals.some((p) => p.trim() !== '' && !Number.isNaN(Number(p)))) return null;
+    args[shape.positional.name] = positionals;
+  } else if (shape.positional) {
     if (positionals.length > 1) return null;
     args[shape.positional.name] = positionals[0] ?? shape.positional.default;
   } else if (positionals.length) {

@@ -1,10 +1,10 @@
-// droidcheck's command line. Ordinary `probe` and `run` lines are parsed by
+// droidcheck's command line. Ordinary `probe`, `run` and `explain` lines are parsed by
 // fast-argv.ts from the same option tables; everything else (help, version,
 // errors, the other commands) goes to yargs, loaded only then. Commands load
 // their modules lazily so start-up stays close to node's own.
 
 import { fastParse } from './fast-argv.js';
-import { PROBE_OPTIONS, RUN_OPTIONS, type ProbeArgs, type RunArgs } from './options.js';
+import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS, type DockerArgs, type ExplainArgs, type ProbeArgs, type RunArgs } from './options.js';
 import { version } from './version.js';
 import { trace } from '../util/trace.js';
 
@@ -43,11 +43,41 @@ function rest(args: object): { args: string[] } | null {
 export interface Handlers {
   probe(args: ProbeArgs): Promise<number>;
   run(args: RunArgs): Promise<number>;
+  explain(args: ExplainArgs): Promise<number>;
+  docker(args: DockerArgs & { command?: string[] }): Promise<number>;
 }
 
 const noFfiEnv = (): boolean => process.env['DROIDCHECK_NO_FFI'] === '1';
 
 const HANDLERS: Handlers = {
+  async docker(args) {
+    const { dockerCommand } = await import('./docker.js');
+    return dockerCommand({
+      live: args.live,
+      noFfi: !args.ffi || noFfiEnv(),
+      ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
+      ...(args.dockerd !== undefined ? { dockerd: args.dockerd } : {}),
+      ...(args.write !== undefined ? { write: args.write } : {}),
+      prove: args.prove,
+      format: args.format,
+      ...(args.output !== undefined ? { output: args.output } : {}),
+      verbose: args.verbose,
+      strict: args.strict,
+      redact: args.redact,
+      command: args.command ?? [],
+    });
+  },
+  async explain(args) {
+    const { explainCommand } = await import('./explain.js');
+    const words = (args.message ?? []).map(String);
+    return explainCommand({
+      ...(words.length ? { message: words.join(' ') } : {}),
+      ...(args.file !== undefined ? { file: args.file } : {}),
+      ...(args.report !== undefined ? { report: args.report } : {}),
+      facts: args.facts,
+      format: args.format,
+    });
+  },
   async probe(args) {
     const { probeCommand } = await import('./probe.js');
     return probeCommand({
@@ -87,6 +117,8 @@ const HANDLERS: Handlers = {
         noFfi: !args.ffi || noFfiEnv(),
         init: args.init,
         network: args.network,
+        ...(args.tty ? { tty: true } : {}),
+        ...(args.interactive ? { interactive: true } : {}),
         ...(args.busybox !== undefined ? { busybox: args.busybox } : {}),
       },
       {
@@ -148,16 +180,32 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
       'Explain a runc/docker/containerd/LXC error: the kernel option or host fact behind it, the fix, the check that confirms it',
       (y) =>
         y
-          .positional('message', { type: 'string', array: true, describe: 'The error text (quote it); read from stdin when omitted' })
-          .option('format', { choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
+          .positional('message', { type: 'string', array: true, describe: 'The error text (quote it); read from --file or stdin when omitted' })
+          .options(EXPLAIN_OPTIONS)
+          .check(singleValued(EXPLAIN_OPTIONS))
           .example("$0 explain 'open /dev/ptmx: no such file or directory'", 'explain one message')
           .example('runc run x 2>&1 | $0 explain', 'explain whatever runc printed')
+          .example('$0 explain --file dockerd.log --report probe.json', "every known error in a device's log, judged with that device's facts")
           .strict()
-          .epilogue('Exit codes:\n  0  at least one known cause found\n  1  no known cause (run droidcheck probe)\n  2  no message given or stdin unreadable'),
+          .epilogue('Exit codes:\n  0  at least one known cause found\n  1  no known cause (the closest entries and what to run next are shown)\n  2  no message given, or an unreadable --file/--report'),
       async (args) => {
-        const { explainCommand } = await import('./explain.js');
-        const words = (args.message ?? []).map(String);
-        code = await explainCommand({ ...(words.length ? { message: words.join(' ') } : {}), format: args.format });
+        code = await handlers.explain(args);
+      },
+    )
+    .command(
+      'docker',
+      'What Docker (dockerd, containerd, runc) needs here, tested live in throwaway namespaces; the daemon settings that make it work; --prove runs a real private dockerd',
+      (y) =>
+        y
+          .options(DOCKER_OPTIONS)
+          .check(singleValued(DOCKER_OPTIONS))
+          .example('$0 docker', 'what works and what to set')
+          .example('$0 docker --write /data/docker/etc', 'daemon.json, dockerd.sh, setup.sh and undo.sh')
+          .example("$0 docker --prove -- sh -c 'echo hi from $$'", 'a private dockerd runs one container, then everything is undone')
+          .strict()
+          .epilogue('Exit codes (as probe):\n  0  Docker can run (warnings allowed)\n  1  a required docker check failed\n  2  bad arguments, --prove without root or without Docker\nWith --prove: the container\'s own status; 125 when dockerd or the container did not start; 128+N after signal N'),
+      async (args) => {
+        code = await handlers.docker({ ...args, command: rest(args)?.args ?? [] });
       },
     )
     .command(
@@ -194,7 +242,7 @@ export async function yargsMain(argv: string[], handlers: Handlers): Promise<num
         });
       },
     )
-    .demandCommand(1, 'Name a command: probe, run, explain, rootfs or undo')
+    .demandCommand(1, 'Name a command: probe, run, docker, explain, rootfs or undo')
     .strict()
     .version(version())
     .help()
@@ -219,6 +267,8 @@ export async function main(argv: string[]): Promise<number> {
   const fast = fastParse(argv);
   if (fast?.command === 'probe') return HANDLERS.probe(fast.args);
   if (fast?.command === 'run') return HANDLERS.run(fast.args);
+  if (fast?.command === 'explain') return HANDLERS.explain(fast.args);
+  if (fast?.command === 'docker') return HANDLERS.docker(fast.args);
   return yargsMain(argv, HANDLERS);
 }
 

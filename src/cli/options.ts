@@ -39,9 +39,32 @@ export const RUN_OPTIONS = {
   ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
   init: { choices: ['auto', 'c', 'node'], type: 'string', default: 'auto', describe: "The embedded runtime's launcher: c (droidcheck-init, built at install when a C compiler is there), node (a node init through koffi); auto: c when built for this machine, else node, else the tools" },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
+  tty: { alias: 't', type: 'boolean', default: false, describe: 'Give the workload a terminal whatever config.json says (docker run -t): droidcheck-init makes a pty and relays it' },
+  interactive: { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached (docker run -i); with -t but without -i the workload gets no input. Without either, config.json decides (stdin attached)' },
   network: { choices: ['config', 'host'], type: 'string', default: 'config', describe: "config: the network namespace config.json asks for (loopback only: droidcheck makes no veth); host: share the host's network, as docker run --network host (what works on Android)" },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: 'List every launch step' },
   redact: { type: 'boolean', default: true, describe: 'Hide host and user names, addresses and serials in the report' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const EXPLAIN_OPTIONS = {
+  file: { type: 'string', describe: 'Read the error text, or a whole log, from FILE (every known error in it, in order)', normalize: true },
+  report: { type: 'string', describe: "Pick among causes with the facts of a device's probe report (droidcheck probe --format json -o FILE on the device)", normalize: true },
+  facts: { type: 'boolean', default: true, describe: "Pick among causes with this machine's facts (files only); --no-facts when the error came from another machine" },
+  format: { choices: ['table', 'json', 'yaml', 'markdown'], type: 'string', default: 'table', describe: 'Output format' },
+} as const satisfies Record<string, OptionSpec>;
+
+export const DOCKER_OPTIONS = {
+  live: { type: 'boolean', default: true, describe: 'Run the live tests (veth, bridge, iptables, overlay, cgroups, keyring) in throwaway namespaces; --no-live judges from files only' },
+  ffi: { type: 'boolean', default: true, describe: 'Use koffi for the BPF and keyring tests; --no-ffi uses the tools' },
+  busybox: { type: 'string', describe: 'Static busybox for the tools path and for --prove\'s image' },
+  dockerd: { type: 'string', describe: 'The dockerd to judge and --prove (default: dockerd on PATH)' },
+  write: { type: 'string', describe: 'Write daemon.json, dockerd.sh, setup.sh and undo.sh into DIR', normalize: true },
+  prove: { type: 'boolean', default: false, describe: 'Start a private dockerd with those settings, run one container (the command after --), stop and undo everything' },
+  format: { choices: ['table', 'json', 'yaml', 'markdown'], type: 'string', default: 'table', describe: 'Output format' },
+  output: { alias: 'o', type: 'string', describe: 'Write the report to FILE' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: 'Show passed checks and evidence' },
+  strict: { type: 'boolean', default: false, describe: 'Exit 1 on warnings too' },
+  redact: { type: 'boolean', default: true, describe: 'Hide host and user names in the report' },
 } as const satisfies Record<string, OptionSpec>;
 
 /** The arguments a command handler receives, whichever parser produced them. */
@@ -73,6 +96,30 @@ export interface RunArgs {
   init: 'auto' | 'c' | 'node';
   busybox?: string | undefined;
   network: 'config' | 'host';
+  tty: boolean;
+  interactive: boolean;
   verbose: boolean;
+  redact: boolean;
+}
+
+export interface ExplainArgs {
+  message?: (string | number)[] | undefined;
+  file?: string | undefined;
+  report?: string | undefined;
+  facts: boolean;
+  format: 'table' | 'json' | 'yaml' | 'markdown';
+}
+
+export interface DockerArgs {
+  live: boolean;
+  ffi: boolean;
+  busybox?: string | undefined;
+  dockerd?: string | undefined;
+  write?: string | undefined;
+  prove: boolean;
+  format: 'table' | 'json' | 'yaml' | 'markdown';
+  output?: string | undefined;
+  verbose: boolean;
+  strict: boolean;
   redact: boolean;
 }

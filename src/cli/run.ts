@@ -10,6 +10,7 @@ import type { RunReport } from '../report/run-report.js';
 import { NO_PIVOT_ANNOTATION, type ConfigChange } from '../runtime/fixer.js';
 import { parseSpec, type OciSpec } from '../runtime/spec.js';
 import type { StepOutcome } from '../runtime/steps.js';
+import type { LauncherChoice } from '../runtime/launcher-choice.js';
 import { version } from './version.js';
 import { trace } from '../util/trace.js';
 
@@ -30,6 +31,10 @@ export interface RunOptions {
   busybox?: string;
   /** host: leave the network namespace out whatever config.json says (docker run --network host). */
   network?: 'config' | 'host';
+  /** -t: process.terminal true whatever config.json says. */
+  tty?: boolean;
+  /** -i: stdin attached. With -t or -i given, stdin is attached only with -i (docker run). */
+  interactive?: boolean;
 }
 
 export interface RunIo {
@@ -102,12 +107,16 @@ export function networkChoice(spec: OciSpec, network: 'config' | 'host'): { spec
 async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
   if (opts.runtime === 'embedded') {
     const { buildPlan } = await import('../runtime/plan.js');
+    // droidcheck-init is chosen first: its machine (arm for a 32-bit userland on arm64) is the seccomp filter's own.
+    const launcher = !opts.noFfi && opts.init !== 'node' ? (await import('../runtime/native-path.js')).chooseNativeInit(spec.linux?.seccomp) : null;
     let plan;
     try {
       const { machine, release } = await import('node:os');
       const { machineFromUname } = await import('../runtime/elf.js');
       const version = /^(\d+)\.(\d+)/.exec(release());
-      plan = buildPlan(spec, bundle, { noPivot, machine: machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null });
+      const asked = opts.tty ? { ...spec, process: spec.process ? { ...spec.process, terminal: true } : spec.process } : spec;
+      const stdin = (opts.tty || opts.interactive) && !opts.interactive ? 'null' : 'inherit';
+      plan = buildPlan(asked as OciSpec, bundle, { noPivot, machine: launcher && 'path' in launcher ? launcher.machine : machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null, stdin });
     } catch (error) {
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
@@ -121,7 +130,7 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
     }
     try {
       if (cgroups && !cgroups.ok) return { started: false, exitCode: 125, steps: cgroups.steps, hostChanges: [], runtime: { name: 'embedded', path: 'native', flags: [] } };
-      const r = await launchPlan(plan, opts, io, noPivot, whileRunning);
+      const r = await launchPlan(plan, opts, io, noPivot, launcher, whileRunning);
       if (!cgroups) return r;
       // The groups were made just before the namespaces: their steps go there, after the launcher's notes.
       const ns = r.steps.findIndex((st) => st.name === 'namespaces');
@@ -137,29 +146,30 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
 }
 
 /** The embedded runtime's launch of a built plan: droidcheck-init, else the tools path or the node init. */
-async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: RunOptions, io: RunIo, noPivot: boolean, whileRunning?: () => void): Promise<Launch> {
+async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: RunOptions, io: RunIo, noPivot: boolean, found: LauncherChoice | null, whileRunning?: () => void): Promise<Launch> {
   const flags = noPivot ? ['chroot'] : [];
   /** Steps without a tool of their own were done by `tool`. */
   const toolOf = (steps: StepOutcome[], tool: string): StepOutcome[] => steps.map((st) => (st.status === 'skipped' || st.tool ? st : { ...st, tool }));
-  // droidcheck-init (C) when built for this machine: one node process on the launch path, no koffi.
-  if (!opts.noFfi && opts.init !== 'node') {
-    const { findNativeInit, launchNative } = await import('../runtime/native-init.js');
-    const found = findNativeInit();
+  // droidcheck-init (C) when one runs here (src/runtime/launcher-choice.ts): one node process on the launch path, no koffi.
+  if (found) {
+    const { launchNative } = await import('../runtime/native-init.js');
     if ('path' in found) {
       const r = await launchNative(plan, found.path, whileRunning ? { whileRunning } : {});
-      return { ...r, steps: toolOf(r.steps, 'droidcheck-init'), hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+      const launcher = `droidcheck-init-${found.machine}: ${found.why}`;
+      return { ...r, steps: toolOf(r.steps, 'droidcheck-init'), hostChanges: [], runtime: { name: 'embedded', path: 'native', flags, launcher } };
     }
     if (opts.init === 'c') {
       const step: StepOutcome = { name: 'droidcheck-init', status: 'failed', detail: `--init c: ${found.reason}`, class: 'internal' };
-      return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags } };
+      return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags, launcher: `none: ${found.reason}` } };
     }
   }
+  const launcher = found && 'reason' in found ? { launcher: `none: ${found.reason}` } : {};
   // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) and without droidcheck-init,
   // the same launch runs through busybox/util-linux.
   let why = opts.noFfi ? '--no-ffi' : null;
   if (!why) {
     try {
-      (await import('../runtime/libc.js')).loadLibc();
+      (await import('../sys/libc.js')).loadLibc();
     } catch (error) {
       why = `koffi does not load (${(error as Error).message.split('\n')[0] ?? ''})`;
     }
@@ -172,7 +182,7 @@ async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: R
     io.stderr(`droidcheck: ${note.detail}\n`);
     const { seccompSkipped } = await import('../runtime/launch-result.js');
     const filter = seccompSkipped(plan, r.tool ?? 'the tools path');
-    return { started: r.started, exitCode: r.exitCode, steps: [note, ...(filter ? [filter] : []), ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags } };
+    return { started: r.started, exitCode: r.exitCode, steps: [note, ...(filter ? [filter] : []), ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags, ...launcher } };
   }
   const { launchEmbedded } = await import('../runtime/embedded.js');
   const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
@@ -180,7 +190,7 @@ async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: R
   const filter = seccompSkipped(plan, 'the node init');
   if (filter) r.steps.unshift(filter);
   // Every step of this path is a libc call through koffi (in droidcheck or in the init).
-  return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags } };
+  return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags, ...launcher } };
 
 }
 

@@ -6,20 +6,10 @@ import { accessSync, closeSync, constants as fsConstants, lstatSync, openSync, r
 import { hostname, machine, release, type } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { delimiter, join } from 'node:path';
+import { kindOf } from './file-kind.js';
 import { HostError, type ExecResult, type FileKind, type Host } from './host.js';
 import type { LiveResults } from '../probes/live/types.js';
 
-function kindOf(s: import('node:fs').Stats): FileKind {
-  if (s.isFile()) return 'file';
-  if (s.isDirectory()) return 'dir';
-  if (s.isSymbolicLink()) return 'symlink';
-  if (s.isCharacterDevice()) return 'char';
-  if (s.isBlockDevice()) return 'block';
-  if (s.isFIFO()) return 'fifo';
-  if (s.isSocket()) return 'socket';
-  /* c8 ignore next */
-  return 'other';
-}
 
 /** Directories tried for scratch space: Android has no /tmp and a read-only /. */
 const SCRATCH_PARENTS = [process.env['TMPDIR'], '/tmp', '/data/local/tmp', '/dev/shm', '/dev'];

@@ -4,17 +4,10 @@
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { HostError } from './host.js';
+import { KIND_WORDS, kindOf } from './file-kind.js';
 
 export const MiB = 1024 * 1024;
 
-function kind(st: import('node:fs').Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
 
 export function readLimited(path: string, limit: number): Buffer {
   let fd: number;
@@ -26,7 +19,7 @@ export function readLimited(path: string, limit: number): Buffer {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new HostError('read', path, 'EINVAL', `${kind(st)}: droidcheck reads regular files only`);
+    if (!st.isFile()) throw new HostError('read', path, 'EINVAL', `${KIND_WORDS[kindOf(st)]}: droidcheck reads regular files only`);
     // /proc files say size 0 and still have content: read to the end, up to the limit.
     const chunks: Buffer[] = [];
     let total = 0;

@@ -29,6 +29,7 @@
  *   --user UID GID GROUPS       GROUPS: comma-separated, or ""
  *   --caps BOUNDING EFFECTIVE PERMITTED INHERITABLE AMBIENT   masks in decimal; AMBIENT: how many were asked for
  *   --seccomp HEX DETAIL        linux.seccomp as BPF (see seccomp-install.h) and what the step reports
+ *   --terminal                  process.terminal: a pty for the workload, relayed (see pty-relay.h)
  *   --sysctl KEY PATH VALUE     written to PATH (/proc/sys/...) once inside the root
  *   --umask MODE                the workload's umask (decimal)
  *   --cwd PATH
@@ -106,7 +107,7 @@ struct plan {
   const char *rootfs, *hostname, *cwd;
   struct mnt mounts[MAX_ITEMS];
   int n_mounts;
-  int no_pivot, readonly_root, no_new_privs, has_caps, ambient;
+  int no_pivot, readonly_root, no_new_privs, has_caps, ambient, terminal;
   const char *masked[MAX_ITEMS], *readonly[MAX_ITEMS];
   int n_masked, n_readonly;
   const char *rl_name[32];
@@ -237,6 +238,12 @@ static void check(int rc, const char *name, const char *op, const char *path) {
   _exit(125);
 }
 
+/* A failed step that ends the launch with 125, for failures that are not one call's return code. */
+static void fail(const char *name, const char *op, const char *path, int err, const char *detail) {
+  report_failure(name, op, path, err, detail);
+  _exit(125);
+}
+
 static char *fmt(const char *f, ...) {
   static char bufs[4][PATH_MAX + 256];
   static int next;
@@ -249,6 +256,7 @@ static char *fmt(const char *f, ...) {
 }
 
 #include "seccomp-install.h"
+#include "pty-relay.h"
 
 /* ---- arguments ---- */
 
@@ -322,6 +330,8 @@ static void parse(int argc, char **argv) {
       i += 8;
     } else if (!strcmp(a, "--no-pivot")) {
       P.no_pivot = 1;
+    } else if (!strcmp(a, "--terminal")) {
+      P.terminal = 1;
     } else if (!strcmp(a, "--readonly-root")) {
       P.readonly_root = 1;
     } else if (!strcmp(a, "--mask")) {
@@ -468,10 +478,8 @@ static int has_ns(const char *name) {
 }
 
 static void mount_namespace(void) {
-  if (!has_ns("mount")) {
-    report("mount namespace", "skipped", NULL, "config.json has no mount namespace: mounts are made in the host namespace");
-    return;
-  }
+  /* buildPlan refuses a config without one; a plan that got here anyway must not mount on the host. */
+  if (!has_ns("mount")) fail("mount namespace", "plan without a mount namespace", NULL, EINVAL, "refusing to mount in the host's");
   check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "mount namespace", "mount --make-rprivate /", "/");
   report("mount namespace", "ok", NULL, "private propagation");
 }
@@ -830,6 +838,7 @@ int main(int argc, char **argv) {
   tracing = getenv("DROIDCHECK_TRACE") && !strcmp(getenv("DROIDCHECK_TRACE"), "1");
   parse(argc, argv);
   unshare_all();
+  pty_prepare();
   child = fork();
   if (child < 0) {
     report_failure("spawn init", "fork", NULL, errno, NULL);
@@ -844,6 +853,7 @@ int main(int argc, char **argv) {
     mounts();
     devices();
     enter_root();
+    pty_attach();
     sysctls();
     paths();
     identity();
@@ -857,6 +867,8 @@ int main(int argc, char **argv) {
   sa.sa_flags = SA_RESTART;
   static const int relayed[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
   for (size_t i = 0; i < sizeof relayed / sizeof relayed[0]; i++) sigaction(relayed[i], &sa, NULL);
+  /* With a pty the relay copies the terminal until the workload's side closes; SIGWINCH goes to the pty. */
+  pty_relay(child);
   int status;
   while (waitpid(child, &status, 0) < 0)
     if (errno != EINTR) return 125;

@@ -8,7 +8,7 @@ import { bundledKconfigTable, expandDefconfig, guessArch } from '../kernel/input
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
 import type { LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
-import { parseMountinfo, type MountEntry } from './mountinfo.js';
+import { parseMountinfo, type MountEntry } from '../sys/mountinfo.js';
 
 /** Files read as text; null when absent or unreadable. */
 export const TEXT_FILES = [

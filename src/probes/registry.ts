@@ -1,6 +1,7 @@
 // Every check, in report order.
 
 import { cgroupChecks } from './checks/cgroups.js';
+import { compatChecks } from './checks/compat.js';
 import { filesystemChecks } from './checks/filesystems.js';
 import { hostChecks, ipcChecks } from './checks/host.js';
 import { kernelConfigChecks } from './checks/kernel-config.js';
@@ -19,6 +20,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...syscallChecks,
   ...securityChecks,
   ...hostChecks,
+  ...compatChecks,
   ...kernelConfigChecks,
 ];
 

@@ -14,7 +14,9 @@ export type Category =
   | 'syscalls'
   | 'security'
   | 'host'
-  | 'kernel-config';
+  | 'kernel-config'
+  | 'network'
+  | 'storage';
 
 /** Where an answer came from; the live probe wins over the config file. */
 export type Source =

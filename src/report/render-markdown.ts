@@ -9,7 +9,7 @@ const MARK: Record<Status, string> = { pass: '✅', warn: '⚠️', fail: '❌',
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderMarkdown(report: ProbeReport): string {
+export function renderMarkdown(report: Omit<ProbeReport, 'command'>): string {
   const h = report.host;
   const out: string[] = [];
   out.push(`## droidcheck ${report.tool.version} report`, '');

@@ -15,6 +15,8 @@ export const CATEGORY_TITLES: Record<Category, string> = {
   security: 'Security',
   host: 'Host',
   'kernel-config': 'Kernel config',
+  network: 'Network',
+  storage: 'Storage',
 };
 
 const ORDER: Status[] = ['fail', 'error', 'warn', 'skip', 'pass'];
@@ -42,11 +44,12 @@ function firstFix(o: CheckOutcome): string | null {
 }
 
 /** --kernel-config with --no-live: nothing of a host was read. */
-export function isConfigOnly(report: ProbeReport): boolean {
+export function isConfigOnly(report: Pick<ProbeReport, 'host' | 'live' | 'kernelConfig'>): boolean {
   return report.host.uid === -1 && !report.live.requested && report.kernelConfig.source !== null;
 }
 
-export function renderText(report: ProbeReport, c: ChalkInstance, verbose: boolean): string {
+/** Renders a probe report, or any report of the same shape (droidcheck docker's: subject "Docker"). */
+export function renderText(report: Omit<ProbeReport, 'command'>, c: ChalkInstance, verbose: boolean, subject = 'containers'): string {
   const lines: string[] = [];
   const h = report.host;
   const android = h.android ? `, Android ${h.android.release ?? '?'}${h.android.model ? ` (${h.android.model})` : ''}` : '';
@@ -79,7 +82,7 @@ export function renderText(report: ProbeReport, c: ChalkInstance, verbose: boole
   const notes = [...report.live.notes, ...(report.kernelConfig.source ? [] : report.kernelConfig.notes)];
   if (notes.length) lines.push('', c.gray(notes.map((n) => `note: ${n}`).join('\n')));
   const verdict =
-    s.verdict === 'ok' ? c.green('containers can run') : s.verdict === 'degraded' ? c.yellow('containers can run with the fixes above') : c.red('containers cannot run until the failures above are fixed');
+    s.verdict === 'ok' ? c.green(`${subject} can run`) : s.verdict === 'degraded' ? c.yellow(`${subject} can run with the fixes above`) : c.red(`${subject} cannot run until the failures above are fixed`);
   lines.push('', `${c.bold('Summary:')} ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped${s.error ? `, ${s.error} errors` : ''}: ${verdict}`);
   if (!verbose) lines.push(c.gray('Run with -v for passed checks and evidence, --format markdown for a bug report.'));
   return lines.join('\n') + '\n';

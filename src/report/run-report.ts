@@ -22,7 +22,8 @@ export interface RunReport {
   generatedAt: string;
   redacted: boolean;
   bundle: string;
-  runtime: { name: string; path: 'native' | 'ffi' | 'tools' | 'external'; flags: string[] };
+  /** launcher: which droidcheck-init ran and why, or "none: why not" before the next path. */
+  runtime: { name: string; path: 'native' | 'ffi' | 'tools' | 'external'; flags: string[]; launcher?: string };
   probe: Pick<ProbeReport, 'host' | 'kernelConfig' | 'live' | 'summary' | 'checks'>;
   fixes: { requested: boolean; written: string | null; changes: ConfigChange[]; diff: string };
   hostChanges: { op: string; undone: boolean; error?: string }[];

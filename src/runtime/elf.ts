@@ -74,6 +74,27 @@ export function parseElf(path: string, bytes: Buffer): ElfInfo {
   return { class: cls === 2 ? 64 : 32, machine: ELF_MACHINES[machineId] ?? `unknown(${machineId})`, machineId, static: isStatic };
 }
 
+/** What the header says about the ABI beyond the machine: e_flags and, for 32-bit ARM, the EABI version and float ABI. */
+export interface ElfAbi {
+  flags: number;
+  /** ARM only: EF_ARM_EABIMASK >> 24 (5 for every current toolchain); null elsewhere. */
+  armEabi: number | null;
+  /** ARM only: hard (EF_ARM_ABI_FLOAT_HARD, armhf), soft (EF_ARM_ABI_FLOAT_SOFT, armel) or unmarked; null elsewhere. */
+  armFloat: 'hard' | 'soft' | 'unmarked' | null;
+}
+
+/** e_flags of an ELF header (offset 36 in ELF32, 48 in ELF64) decoded for ARM; throws ElfError when it is no ELF. */
+export function parseElfAbi(path: string, bytes: Buffer): ElfAbi {
+  const info = parseElf(path, bytes);
+  const le = bytes[5] === 1;
+  const at = info.class === 64 ? 48 : 36;
+  const flags = le ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
+  if (info.machine !== 'arm') return { flags, armEabi: null, armFloat: null };
+  // elf.h: EF_ARM_EABIMASK 0xff000000, EF_ARM_ABI_FLOAT_HARD 0x400, EF_ARM_ABI_FLOAT_SOFT 0x200.
+  const armFloat = flags & 0x400 ? 'hard' : flags & 0x200 ? 'soft' : 'unmarked';
+  return { flags, armEabi: flags >>> 24, armFloat };
+}
+
 /** Reads the ELF header and program headers of `path`; throws ElfError naming the path. */
 export async function readElfInfo(path: string): Promise<ElfInfo> {
   let fh;
@@ -139,6 +160,23 @@ export function elfMachineOf(path: string): string | null {
     }
     if (head.toString('latin1', 1, 4) !== 'ELF') return null;
     return elfMachineName(head.readUInt16LE(18));
+  } catch {
+    return null;
+  }
+}
+
+/** The ELF header and program headers of `path`, read synchronously; null when it is not an ELF or cannot be read. */
+export function elfInfoOf(path: string): ElfInfo | null {
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(65536);
+    let n: number;
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return parseElf(path, head.subarray(0, n));
   } catch {
     return null;
   }

@@ -11,7 +11,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine } from 'node:os';
-import { errnoName, loadLibc, type Libc } from './libc.js';
+import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { ociTable } from '../sys/namespaces.js';
 import { classify, type StepOutcome } from './steps.js';
@@ -112,6 +112,7 @@ export async function launchEmbedded(plan: LaunchPlan, opts: EmbeddedOptions = {
       if (!back.length) opts.whileRunning?.();
     },
     'self',
+    plan.stdin,
   );
   if (back.length) steps.push({ name: 'return to host namespaces', status: 'skipped', detail: `${back.join(', ')}: droidcheck stays in the container's namespaces and probes after the launch` });
   steps.push(...exit.lines.map(parseStepLine));

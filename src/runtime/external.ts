@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Host } from '../host/host.js';
-import { parseMountinfo } from '../probes/mountinfo.js';
+import { parseMountinfo } from '../sys/mountinfo.js';
 import { findToolset } from '../probes/live/tools.js';
 import type { OciSpec } from './spec.js';
 import type { StepOutcome } from './steps.js';
@@ -182,8 +182,9 @@ export async function launchExternal(
     if (runtimeFailed) {
       const last = text.split('\n').filter(Boolean).at(-1) ?? '';
       const { explain } = await import('../explain/explain.js');
-      const known = explain(text)[0];
-      steps.push({ name: `${name} run`, status: 'failed', op, errno: `exit ${exit.code}`, detail: known ? `${last} -- ${known.entry.cause}` : last, class: 'kernel-feature' });
+      const known = explain(text).sort((a, b) => b.entry.specificity - a.entry.specificity)[0]?.entry;
+      const why = known ? (known.causes.length === 1 ? known.causes[0].cause : `${known.title} (${known.causes.length} possible causes: droidcheck explain tells them apart)`) : null;
+      steps.push({ name: `${name} run`, status: 'failed', op, errno: `exit ${exit.code}`, detail: why ? `${last} -- ${why}` : last, class: 'kernel-feature' });
       return { started: false, exitCode: externalExit(exit.code, exit.signal, true), steps, hostChanges: await undo(io.host, journal), ...out };
     }
     const own = externalExit(exit.code, exit.signal, false);

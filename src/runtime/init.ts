@@ -10,7 +10,7 @@
 
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { errnoName, loadLibc, type Libc } from './libc.js';
+import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
 import { foreignElfDetail } from './elf.js';
@@ -69,9 +69,10 @@ class Init {
 
   /** Our own mount namespace, every mount private, so nothing propagates to the host. */
   mountNamespace(): void {
+    // buildPlan refuses a config without one; a plan that got here anyway must not mount on the host.
     if (!this.plan.namespaces.includes('mount')) {
-      report({ name: 'mount namespace', status: 'skipped', detail: 'config.json has no mount namespace: mounts are made in the host namespace' });
-      return;
+      report({ name: 'mount namespace', status: 'failed', op: 'plan without a mount namespace', errno: 'EINVAL', detail: 'refusing to mount in the host\'s', class: 'config' });
+      throw new StepFailed('mount namespace');
     }
     this.call('mount namespace', 'unshare(CLONE_NEWNS)', undefined, this.c.unshare(0x00020000));
     this.call('mount namespace', 'mount --make-rprivate /', '/', this.c.mount(null, '/', null, MS.REC | MS.PRIVATE, null));

@@ -2,7 +2,7 @@
 // terminal check before, and turning their fd-3 step lines and exit status
 // into a launch result after.
 
-import { errnoName } from './errno.js';
+import { errnoName } from '../sys/errno.js';
 import { foreignElfDetail } from './elf.js';
 import type { LaunchPlan } from './plan.js';
 import { resolveInRootfs } from './rootfs-path.js';
@@ -18,8 +18,10 @@ export interface LaunchResult {
 }
 
 /** process.terminal: refused when stdin is no terminal, noted when it is one; null when not asked for. */
-export function terminalStep(plan: Pick<LaunchPlan, 'terminal'>, stdinIsTTY: boolean): StepOutcome | null {
+export function terminalStep(plan: Pick<LaunchPlan, 'terminal' | 'stdin'>, stdinIsTTY: boolean): StepOutcome | null {
   if (!plan.terminal) return null;
+  // docker run -t without -i: a terminal for the output, no input, no terminal needed on our side.
+  if (plan.stdin === 'null') return { name: 'terminal', status: 'ok', detail: '-t without -i: the workload gets a terminal, no input' };
   if (!stdinIsTTY) {
     return { name: 'terminal', status: 'failed', op: 'process.terminal', errno: 'ENOTTY', detail: 'config.json asks for a terminal but stdin is not one: run with --fix-config or set process.terminal to false', class: 'config' };
   }

@@ -23,6 +23,7 @@ export function initArgv(plan: LaunchPlan): string[] {
     a.push('--mount', m.destination, m.source, m.type ?? '', String(m.flags), m.data, String(m.propagation), m.remountFlags === null ? '-1' : String(m.remountFlags), m.bind ? '1' : '0');
   }
   if (plan.noPivot) a.push('--no-pivot');
+  if (plan.terminal) a.push('--terminal');
   if (plan.readonlyRoot) a.push('--readonly-root');
   for (const p of plan.maskedPaths) a.push('--mask', p);
   for (const p of plan.readonlyPaths) a.push('--readonly', p);
@@ -42,12 +43,12 @@ export function initArgv(plan: LaunchPlan): string[] {
 /* c8 ignore start - needs root and a real launch; covered by the integration tests in child processes */
 export async function launchNative(plan: LaunchPlan, init: string, opts: { whileRunning?: () => void } = {}): Promise<LaunchResult> {
   const steps = [];
+  // A terminal is refused without one on stdin; with one, droidcheck-init makes a pty and reports its own step.
   const terminal = terminalStep(plan, process.stdin.isTTY === true);
   if (terminal?.status === 'failed') return { exitCode: 125, started: false, steps: [terminal] };
-  if (terminal) steps.push(terminal);
   trace('native: spawn droidcheck-init');
   const env = process.env['DROIDCHECK_TRACE'] ? { DROIDCHECK_TRACE: process.env['DROIDCHECK_TRACE'] } : {};
-  const exit = await supervise(init, initArgv(plan), env, opts.whileRunning);
+  const exit = await supervise(init, initArgv(plan), env, opts.whileRunning, 'child', plan.stdin);
   const host = machineFromUname(machine());
   steps.push(...exit.lines.map((l) => explainExecFailure(parseStepLine(l), plan.rootfs, host)));
   return finishLaunch(steps, exit, plan, init);

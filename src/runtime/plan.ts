@@ -177,6 +177,8 @@ export interface LaunchPlan {
   cwd: string;
   args: string[];
   terminal: boolean;
+  /** The workload's stdin: the caller's, or /dev/null (docker run -t without -i). */
+  stdin: 'inherit' | 'null';
   /** linux.sysctl, each in a namespace of the container: key, path under / once inside, value. */
   sysctls: { key: string; path: string; value: string }[];
   /** process.user.umask, 0o022 when config.json has none (as runc). */
@@ -207,7 +209,7 @@ export function planSysctls(sysctl: Record<string, string> | undefined, namespac
 }
 
 /** Checks the config and resolves every path; errors name the field. */
-export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boolean; machine?: string; kernel?: readonly [number, number] | null } = {}): LaunchPlan {
+export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boolean; machine?: string; kernel?: readonly [number, number] | null; stdin?: 'inherit' | 'null' } = {}): LaunchPlan {
   const process = spec.process;
   if (!process) throw new Error('.process: missing: nothing to run');
   if (!spec.root?.path) throw new Error('.root.path: missing');
@@ -261,6 +263,7 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     cwd: process.cwd,
     args: process.args ?? [],
     terminal: process.terminal === true,
+    stdin: opts.stdin ?? 'inherit',
     // The filter's own architecture, when the profile lists none, is the kernel's (libseccomp's "native").
     sysctls: planSysctls(spec.linux?.sysctl, namespaces),
     umask: typeof process.user.umask === 'number' ? process.user.umask : 0o022,

@@ -55,13 +55,13 @@ const alive = (pid: number): boolean => {
  * kernel's rule for namespace inits) and SIGKILLs it after GRACE_MS: the container never outlives
  * droidcheck's interruption, and the result says which signal it was.
  */
-export async function supervise(file: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: () => void, init: 'self' | 'child' = 'child'): Promise<Supervised> {
+export async function supervise(file: string, args: string[], env: NodeJS.ProcessEnv, onSpawn?: () => void, init: 'self' | 'child' = 'child', stdin: 'inherit' | 'null' = 'inherit'): Promise<Supervised> {
   // node makes a pipe or socket non-blocking when it first opens process.stdout or stderr, which
   // also happens when any ES module imports 'node:process' (chalk does). The workload shares those
   // open files: open them now, before the init clears O_NONBLOCK, not while the workload runs.
   void process.stdout;
   void process.stderr;
-  const child = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env });
+  const child = spawn(file, args, { stdio: [stdin === 'null' ? 'ignore' : 'inherit', 'inherit', 'inherit', 'pipe'], env });
   // The child exists now (spawn forks synchronously): the caller may go on with its own work.
   onSpawn?.();
   let interrupted: NodeJS.Signals | undefined;

@@ -221,11 +221,9 @@ export function toolsLaunchScript(plan: LaunchPlan, t: LaunchTools): string {
   );
 
   // Mount namespace: private propagation so nothing reaches the host.
-  if (plan.namespaces.includes('mount')) {
-    L.push(`run 'mount namespace' 'mount --make-rprivate /' x mount --make-rprivate /`, `step 'mount namespace' ok '' 'private propagation'`);
-  } else {
-    L.push(`step 'mount namespace' skipped '' 'config.json has no mount namespace: mounts are made in the host namespace'`);
-  }
+  // buildPlan refuses a config without a mount namespace; a plan that got here anyway must not mount on the host.
+  if (!plan.namespaces.includes('mount')) throw new Error('the plan has no mount namespace: refusing to mount in the host\'s');
+  L.push(`run 'mount namespace' 'mount --make-rprivate /' x mount --make-rprivate /`, `step 'mount namespace' ok '' 'private propagation'`);
 
   L.push(`run rootfs ${q(`mount --rbind ${plan.rootfs} ${plan.rootfs}`)} x mount --rbind ${R} ${R}`, `step rootfs ok '' ${R}`);
 
@@ -542,7 +540,7 @@ async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybo
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
   const prelude = cgroupPrelude(plan, t.unshare, t.sh);
   const first = prelude ? ['-c', prelude, 'sh', script] : ['-c', script];
-  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, ...first], {});
+  const exit = await supervise(unshare, [...unshareRest, ...unshareArgs(plan), sh, ...shArgs, ...first], {}, undefined, 'child', plan.stdin);
   const text = exit.lines.map((l) => `${l}\n`).join('');
   const chosen = parseToolLines(text);
   if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: exit.error.code ?? 'EIO', class: 'internal' });

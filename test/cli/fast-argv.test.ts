@@ -5,23 +5,25 @@
 import t from 'tap';
 import { fastParse } from '../../src/cli/fast-argv.js';
 import { yargsMain, type Handlers } from '../../src/cli/main.js';
-import { PROBE_OPTIONS, RUN_OPTIONS } from '../../src/cli/options.js';
+import { DOCKER_OPTIONS, EXPLAIN_OPTIONS, PROBE_OPTIONS, RUN_OPTIONS } from '../../src/cli/options.js';
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const KEYS = {
   probe: Object.keys(PROBE_OPTIONS).map(camel),
   run: [...Object.keys(RUN_OPTIONS).map(camel), 'bundle'],
+  explain: [...Object.keys(EXPLAIN_OPTIONS).map(camel), 'message'],
+  docker: Object.keys(DOCKER_OPTIONS).map(camel),
 };
 
 /** What yargs hands the command handler, on the keys the handlers read; null when yargs refuses the line. */
 async function viaYargs(argv: string[]): Promise<{ command: string; args: Record<string, unknown> } | null> {
   let got: { command: string; args: Record<string, unknown> } | null = null;
-  const capture = (command: 'probe' | 'run') => async (args: object): Promise<number> => {
+  const capture = (command: 'probe' | 'run' | 'explain' | 'docker') => async (args: object): Promise<number> => {
     const a = args as Record<string, unknown>;
     got = { command, args: Object.fromEntries(KEYS[command].filter((k) => a[k] !== undefined).map((k) => [k, a[k]])) };
     return 0;
   };
-  const handlers: Handlers = { probe: capture('probe'), run: capture('run') };
+  const handlers: Handlers = { probe: capture('probe'), run: capture('run'), explain: capture('explain'), docker: capture('docker') };
   const write = process.stderr.write;
   process.stderr.write = () => true; // yargs' own error messages
   try {
@@ -47,6 +49,15 @@ const FAST = [
   ['run', '--no-ffi', '--busybox=/bin/busybox', '--live-probe', '-v', '.'],
   ['run', '123'],
   ['run', '--report=', 'b'],
+  ['explain', 'exit status 46'],
+  ['explain', 'open', '/dev/ptmx:', 'no', 'such', 'file'],
+  ['explain', '--file', 'dockerd.log', '--no-facts'],
+  ['explain', '--format=markdown', '--report', 'p.json', 'mountpoint for devices not found'],
+  ['explain'],
+  ['docker'],
+  ['docker', '--format', 'json', '--no-ffi', '-v'],
+  ['docker', '--write', '/data/docker/etc', '--dockerd=/usr/sbin/dockerd'],
+  ['docker', '--prove', '--no-redact', '-o', 'r.md', '--format', 'markdown'],
 ];
 
 const DEFERRED = [
@@ -67,7 +78,11 @@ const DEFERRED = [
   ['run', '--', 'sh'],
   ['run', '--runtime'],
   ['run', '--no-runtime'],
-  ['explain', 'exit status 46'],
+  ['explain', '46'],
+  ['docker', '--prove', '--', 'sh', '-c', 'echo hi'],
+  ['docker', 'extra'],
+  ['explain', '--', 'x'],
+  ['explain', '--format', 'html', 'x'],
   ['rootfs', '/tmp/x', '--busybox', '/bin/busybox'],
   ['--version'],
   ['probe', '--help'],

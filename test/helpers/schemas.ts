@@ -14,3 +14,7 @@ ajv.addSchema(load('report.v1.json'));
 export const validateProbeReport = ajv.getSchema('https://github.com/droidcheck/droidcheck/reports/schema/report.v1.json') as ValidateFunction;
 /** reports/schema/run-report.v1.json: droidcheck run --report FILE. */
 export const validateRunReport = ajv.compile(load('run-report.v1.json'));
+/** reports/schema/explain.v1.json: droidcheck explain --format json|yaml. */
+export const validateExplain = ajv.compile(load('explain.v1.json'));
+/** reports/schema/docker.v1.json: droidcheck docker --format json|yaml. */
+export const validateDockerReport = ajv.compile(load('docker.v1.json'));

@@ -23,7 +23,7 @@ import { gatherFacts } from '../../src/probes/facts.js';
 import { runLive } from '../../src/probes/live/index.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';
 import { runChecks } from '../../src/probes/run.js';
-import { loadLibc } from '../../src/runtime/libc.js';
+import { loadLibc } from '../../src/sys/libc.js';
 import { FixtureHost } from '../helpers/fixture-host.js';
 import { fixtureIo } from '../helpers/probe-io.js';
 import { stockSpec } from '../helpers/bundle.js';

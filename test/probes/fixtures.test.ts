@@ -23,7 +23,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   },
   'noconfig-5.10': {
     warn: P('ns.user cgroup.devices sec.seccomp kconfig.source'),
-    skip: P('host.data-mount host.paranoid-network kconfig.moby kconfig.android'),
+    skip: P('host.data-mount host.paranoid-network kconfig.moby kconfig.android compat.keyctl'),
   },
 };
 

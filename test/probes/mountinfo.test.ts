@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mountFor, parseMountinfo } from '../../src/probes/mountinfo.js';
+import { mountFor, parseMountinfo } from '../../src/sys/mountinfo.js';
 
 t.test('parseMountinfo and mountFor', async (t) => {
   const m = parseMountinfo(

@@ -167,3 +167,18 @@ t.test('paranoid network through busybox: nsenter -S/-G 65534, then nc', async (
   t.equal(without?.inetAsNobody, null, 'a busybox without nc: no test');
   t.notMatch(toolsScript(without as Toolset, '/s'), /t inet/);
 });
+
+t.test("Debian's toybox 0.8.9 as stock Android's /system/bin: named toybox, and what it lacks", async (t) => {
+  const host = android7({}, {
+    which: { sh: '/system/bin/sh', toybox: '/system/bin/toybox', unshare: '/system/bin/unshare', mount: '/system/bin/mount', pivot_root: '/system/bin/pivot_root', chroot: '/system/bin/chroot' },
+    links: { '/system/bin/unshare': '/system/bin/toybox', '/system/bin/mount': '/system/bin/toybox', '/system/bin/pivot_root': '/system/bin/toybox', '/system/bin/chroot': '/system/bin/toybox' },
+    exec: { '/system/bin/toybox': { exitCode: 0, stdout: 'chroot mount nsenter pivot_root printf unshare ifconfig\n', stderr: '' } },
+  });
+  const ts = await findToolset(host);
+  t.equal(ts?.name, '/system/bin/toybox (toybox)', 'unshare on PATH is a toybox link: the toolset is toybox, not util-linux');
+  t.match(ts?.labels, { unshare: 'toybox /system/bin/toybox unshare (as /system/bin/unshare)' });
+  t.same(ts?.notes, [], 'nothing was passed over');
+  t.same(ts?.lacks, [
+    "toybox /system/bin/toybox: no shell of its own: another one runs the scripts (/system/bin/sh); no setpriv: `run` on the tools path cannot drop capabilities or set no_new_privs; no nc: whether uid 65534 may open sockets (paranoid network) is not tested live; no ip: the container's loopback is brought up with ifconfig, if any",
+  ]);
+});

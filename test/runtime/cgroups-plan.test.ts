@@ -3,7 +3,7 @@
 // on cgroup v2, and what becomes a skipped step when a controller is missing.
 
 import t from 'tap';
-import { parseMountinfo } from '../../src/probes/mountinfo.js';
+import { parseMountinfo } from '../../src/sys/mountinfo.js';
 import { cgroupLayout, planCgroups } from '../../src/runtime/cgroups/plan.js';
 
 const DEBIAN_HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755

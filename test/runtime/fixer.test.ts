@@ -448,3 +448,15 @@ t.test('renderDiff', async (t) => {
   }
   t.comment(diff);
 });
+
+t.test('the rules are data: ids, order, and a subset applies only itself', async (t) => {
+  const { FIX_RULES } = await import('../../src/runtime/fixer.js');
+  t.same(FIX_RULES.map((r) => r.id), ['namespaces', 'sysctls', 'mounts', 'writable-run-tmp', 'no-pivot', 'process', 'linux']);
+  for (const r of FIX_RULES) t.ok(r.what.length > 20, `${r.id} says what it checks`);
+  const r = await run('android7-3.10');
+  const caps = hostCapabilities(r.outcomes, r.facts, { stdinIsTty: true });
+  const everything = fixConfig(RUNC_SPEC, caps);
+  const onlyMounts = fixConfig(RUNC_SPEC, caps, FIX_RULES.filter((x) => x.id === 'mounts'));
+  t.ok(onlyMounts.changes.length > 0 && onlyMounts.changes.length < everything.changes.length);
+  t.ok(onlyMounts.changes.every((c) => c.path.startsWith('.mounts[')), 'only mount changes');
+});

@@ -61,7 +61,7 @@ t.test('findNativeInit only takes a binary built for this machine', async (t) =>
   t.match(findNativeInit('x86_64', join(dir, 'script')), { reason: /script is not an ELF; this host runs x86_64/ });
   writeFileSync(join(dir, 'arm'), aarch64Elf());
   t.match(findNativeInit('x86_64', join(dir, 'arm')), { reason: /arm is an ELF for aarch64; this host runs x86_64/ });
-  t.same(findNativeInit('aarch64', join(dir, 'arm')), { path: join(dir, 'arm') });
+  t.match(findNativeInit('aarch64', join(dir, 'arm')), { path: join(dir, 'arm'), machine: 'aarch64' });
   t.ok(nativeInitPath('aarch64').endsWith('/dist/native/droidcheck-init-aarch64'), 'beside dist/src, where scripts/build-init.mjs writes it');
   t.match(findNativeInit('riscv64'), { reason: /droidcheck-init-riscv64 was not built/ }, 'one file per machine');
 });
@@ -95,9 +95,10 @@ t.test('an exec failure on a foreign ELF says which machine', async (t) => {
 });
 
 t.test('terminal and the launch result', async (t) => {
-  t.equal(terminalStep({ terminal: false }, false), null);
-  t.match(terminalStep({ terminal: true }, false), { status: 'failed', errno: 'ENOTTY', class: 'config' });
-  t.match(terminalStep({ terminal: true }, true), { status: 'ok' });
+  t.equal(terminalStep({ terminal: false, stdin: 'inherit' }, false), null);
+  t.match(terminalStep({ terminal: true, stdin: 'inherit' }, false), { status: 'failed', errno: 'ENOTTY', class: 'config' });
+  t.match(terminalStep({ terminal: true, stdin: 'inherit' }, true), { status: 'ok' });
+  t.match(terminalStep({ terminal: true, stdin: 'null' }, false), { status: 'ok', detail: /-t without -i/ }, 'docker run -t: no terminal needed on our side');
   const plan = { args: ['/bin/true'] };
   const ok = finishLaunch([{ name: 'rootfs', status: 'ok' }], { lines: [], code: 3, signal: null }, plan, '/x/droidcheck-init');
   t.same(ok, { exitCode: 3, started: true, steps: [{ name: 'rootfs', status: 'ok' }, { name: 'exec', status: 'ok', detail: '/bin/true ran as PID 1' }] });

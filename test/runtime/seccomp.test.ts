@@ -4,7 +4,7 @@
 import t from 'tap';
 import { compileSeccomp } from '../../src/runtime/seccomp/compile.js';
 import { evaluate, type SockFilter } from '../../src/runtime/seccomp/bpf.js';
-import { SYSCALL_TABLES } from '../../src/runtime/seccomp/syscalls.js';
+import { SYSCALL_TABLES } from '../../src/sys/syscalls.js';
 
 const ARCH = { x86_64: 0xc000003e, x86: 0x40000003, aarch64: 0xc00000b7, arm: 0x40000028 };
 const ALLOW = 0x7fff0000;

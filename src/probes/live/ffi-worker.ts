@@ -10,9 +10,9 @@
 import { nameTable } from '../../sys/namespaces.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync, statSync } from 'node:fs';
-import { errnoName, loadLibc, type Libc } from '../../runtime/libc.js';
+import { errnoName, loadLibc, type Libc } from '../../sys/libc.js';
 import { emptyLive, SYSCALL_NAMES, type Attempt, type LiveResults, type NsName, type SyscallName } from './types.js';
-import { syscallTable, type SyscallTable } from './syscall-numbers.js';
+import { syscallTable, type SyscallTable } from '../../sys/syscall-numbers.js';
 
 export interface WorkerInput {
   scratch: string;

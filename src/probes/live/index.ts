@@ -4,7 +4,7 @@
 import type { Host } from '../../host/host.js';
 import { errnoFromMessage, findToolset, runToolsLive, type ToolOptions } from './tools.js';
 import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
-import { errnoName } from '../../runtime/errno.js';
+import { errnoName } from '../../sys/errno.js';
 
 export interface LiveOptions {
   /** --no-ffi or DROIDCHECK_NO_FFI=1. */
@@ -28,10 +28,17 @@ const SYSCALL_PREFIXES = ['sys_', 'SyS_', '__x64_sys_', '__arm64_sys_', '__ia32_
 /** One pass over kallsyms (5 MB, 120 000 lines here): " <prefix><name>" as a whole symbol name. */
 const SYSCALL_SYMBOL = new RegExp(` (?:${SYSCALL_PREFIXES.join('|')})(${SYSCALL_NAMES.join('|')})(?=[\t\n]|$)`, 'gm');
 
+/** The compat entry points of keyctl and futex, under any arch prefix (__arm64_, __ia32_, __se_, ...). */
+const COMPAT_SYMBOL = / (?:__\w+?_)?(compat_sys_keyctl|compat_sys_futex|sys_futex_time32)(?=[\t\n]|$)/gm;
+
 /** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
 export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): void {
   const found = new Set<string>();
   for (const m of kallsyms.matchAll(SYSCALL_SYMBOL)) found.add(m[1] as string);
+  if (/ (?:__\w+?_)?compat_sys_\w/.test(kallsyms)) {
+    const compat = new Set([...kallsyms.matchAll(COMPAT_SYMBOL)].map((m) => m[1] as string));
+    results.compatSyscalls = { keyctl: compat.has('compat_sys_keyctl'), futex: compat.has('compat_sys_futex') || compat.has('sys_futex_time32') };
+  }
   for (const name of SYSCALL_NAMES) {
     results.syscalls[name] = found.has(name)
       ? { op: `${name}()`, ok: true, detail: 'symbol in /proc/kallsyms' }

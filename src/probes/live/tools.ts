@@ -22,6 +22,8 @@ export interface Toolset {
   labels?: Partial<Record<ToolRole, string>>;
   /** Why a busybox candidate was passed over (a bad --busybox, a bundle busybox for another machine). */
   notes?: string[];
+  /** What the tools found cannot do (toybox 0.8 has no sh, setpriv, nc or ip), for the probe's notes. */
+  lacks?: string[];
   /**
    * busybox only: argv that opens an AF_INET socket as uid/gid 65534 with no groups
    * (nsenter -S/-G, then nc to 127.0.0.1:9), for Android's paranoid network.
@@ -128,14 +130,23 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
     return toybox && toyApplets.has(name) ? [toybox, name] : null;
   };
   const unshare = await pick('unshare');
+  const unshareLabel = unshare ? await labelOf(host, 'unshare', unshare) : '';
+  // unshare found on PATH may itself be a toybox link (stock Android's /system/bin/unshare).
+  const isToybox = !!toybox && (!unshare || unshareLabel.startsWith('toybox'));
+  const lacking: string[] = [];
+  if (isToybox) {
+    const lacks = HELPERS.filter(([applet]) => !toyApplets.has(applet)).map(([applet, lost]) => (applet === 'sh' ? `${lost} (${sh})` : lost));
+    if (lacks.length) lacking.push(`toybox ${toybox}: ${lacks.join('; ')}`);
+  }
   const t: Toolset = {
-    name: toybox && !unshare ? `${toybox} (toybox)` : 'util-linux',
+    name: isToybox ? `${toybox} (toybox)` : 'util-linux',
     sh: [sh],
     unshare,
     mount: await pick('mount'),
     pivotRoot: await pick('pivot_root'),
     chroot: await pick('chroot'),
     notes,
+    ...(lacking.length ? { lacks: lacking } : {}),
   };
   const roles: [ToolRole, string[] | null][] = [['sh', t.sh], ['unshare', t.unshare], ['mount', t.mount], ['pivot_root', t.pivotRoot], ['chroot', t.chroot]];
   const labels: Partial<Record<ToolRole, string>> = {};
@@ -147,13 +158,24 @@ export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<T
 const NS_FLAGS: Record<NsName, string> = nameTable((n) => n.letter);
 const NS_CLONE: Record<NsName, string> = nameTable((n) => n.cloneName);
 
+/** Runs a test: "key<TAB>exit status<TAB>message", the message's whitespace folded by the shell itself (toybox has no tr). */
+const T_FN = `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; set -f; m=; for w in $o; do m="$m $w"; done; set +f; printf '%s\\t%s\\t%s\\n' "$k" "$r" "\${m# }"; }`;
+
+/** What the tools paths use beside the five roles, and what is lost without it (toybox 0.8 lacks several). */
+const HELPERS: [string, string][] = [
+  ['sh', 'no shell of its own: another one runs the scripts'],
+  ['setpriv', 'no setpriv: `run` on the tools path cannot drop capabilities or set no_new_privs'],
+  ['nc', 'no nc: whether uid 65534 may open sockets (paranoid network) is not tested live'],
+  ['ip', 'no ip: the container\'s loopback is brought up with ifconfig, if any'],
+];
+
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const cmd = (argv: string[]): string => argv.map(quote).join(' ');
 
 /** The script: one line per test, "key<TAB>exit status<TAB>message". */
 export function toolsScript(t: Toolset, scratch: string): string {
   const lines = [
-    `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s\\t%s\\t%s\\n' "$k" "$r" "$(printf %s "$o" | tr '\\n\\t' '  ')"; }`,
+    T_FN,
   ];
   if (t.unshare) {
     for (const [ns, flag] of Object.entries(NS_FLAGS)) lines.push(`t unshare.${ns} ${cmd(t.unshare)} -${flag} true`);
@@ -164,7 +186,7 @@ export function toolsScript(t: Toolset, scratch: string): string {
     const m = cmd(t.mount);
     const S = quote(scratch);
     const inner = [
-      `t() { k=$1; shift; o=$("$@" 2>&1); r=$?; printf '%s\\t%s\\t%s\\n' "$k" "$r" "$(printf %s "$o" | tr '\\n\\t' '  ')"; }`,
+      T_FN,
       `t scratch ${m} -t tmpfs -o size=1m,mode=0700 tmpfs ${S} || exit 0`,
       `mkdir ${S}/mq ${S}/pts ${S}/l ${S}/u ${S}/w ${S}/m ${S}/new`,
       `t mqueue ${m} -t mqueue mqueue ${S}/mq`,
@@ -214,7 +236,7 @@ export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): L
   const out = emptyLive('tools');
   out.tool = t.name;
   if (t.labels) out.tools = { ...t.labels };
-  out.notes.push(...(t.notes ?? []));
+  out.notes.push(...(t.notes ?? []), ...(t.lacks ?? []));
   const label = (role: ToolRole): string => t.labels?.[role] ?? t.name;
   const rows = new Map<string, [string, string]>();
   for (const line of stdout.split('\n')) {

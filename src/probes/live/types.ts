@@ -69,6 +69,12 @@ export interface LiveResults {
   inetAsNobody?: Attempt;
   /** Where the evidence for syscalls came from on the tools path. */
   syscallSource?: 'live' | 'kallsyms';
+  /**
+   * The 32-bit (compat) entry points a 32-bit runc/dockerd needs, found in /proc/kallsyms: keyctl
+   * (compat_sys_keyctl: KEYS_COMPAT) and futex (sys_futex_time32 on 5.1+, compat_sys_futex before;
+   * Go's arm runtime calls it). Absent when kallsyms lists no compat_sys_ symbol at all.
+   */
+  compatSyscalls?: { keyctl: boolean; futex: boolean };
   /** Notes on tests that could not be run, e.g. "no pivot_root tool". */
   notes: string[];
 }

@@ -6,7 +6,7 @@
 
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseMountinfo } from '../../probes/mountinfo.js';
+import { parseMountinfo } from '../../sys/mountinfo.js';
 import { classify, type StepOutcome } from '../steps.js';
 import { cgroupLayout, planCgroups, type CgroupPlan } from './plan.js';
 

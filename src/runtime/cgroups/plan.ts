@@ -5,7 +5,7 @@
 // and check id for every limit that has no controller here. Never a silent no-op.
 
 import { posix } from 'node:path';
-import type { MountEntry } from '../../probes/mountinfo.js';
+import type { MountEntry } from '../../sys/mountinfo.js';
 
 export type Controller = 'memory' | 'pids' | 'cpu' | 'cpuset' | 'blkio';
 

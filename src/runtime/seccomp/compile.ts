@@ -10,7 +10,7 @@
 // libseccomp's bad-architecture action.
 
 import { assemble, BPF, SECCOMP_DATA, toHex, type Insn } from './bpf.js';
-import { SYSCALL_TABLES } from './syscalls.js';
+import { syscallNumbers } from '../../sys/syscalls.js';
 import { fieldError } from '../validate.js';
 
 /** AUDIT_ARCH_* values, by the machine names droidcheck uses. */
@@ -133,11 +133,9 @@ function readRules(profile: Obj, kernel: readonly [number, number] | null, notes
   return rules;
 }
 
-function tableOf(arch: string): Map<string, number> {
-  return new Map((SYSCALL_TABLES[arch] ?? '').split(' ').filter(Boolean).map((e) => {
-    const [n, nr] = e.split(':');
-    return [n!, Number(nr)] as [string, number];
-  }));
+/** Exact names: a runtime-spec profile lists setresuid and setresuid32 each where it means them. */
+function tableOf(arch: string): ReadonlyMap<string, number> {
+  return syscallNumbers(arch);
 }
 
 /** One condition on the loaded call: falls through on a match, jumps to `miss` otherwise. */

@@ -3,7 +3,7 @@
 // with a clear message where koffi has no module (Android 7/8, 32-bit ARM).
 
 import { createRequire } from 'node:module';
-import { syscallTable } from '../probes/live/syscall-numbers.js';
+import { syscallTable } from './syscall-numbers.js';
 
 export { errnoName } from './errno.js';
 
