@@ -112,7 +112,7 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
     let plan;
     try {
       const { machine, release } = await import('node:os');
-      const { machineFromUname } = await import('../runtime/elf.js');
+      const { machineFromUname } = await import('../sys/elf.js');
       const version = /^(\d+)\.(\d+)/.exec(release());
       const asked = opts.tty ? { ...spec, process: spec.process ? { ...spec.process, terminal: true } : spec.process } : spec;
       const stdin = (opts.tty || opts.interactive) && !opts.interactive ? 'null' : 'inherit';

@@ -3,6 +3,7 @@
 // the one explain builds on this machine from files only. Pure.
 
 import type { Status } from '../probes/types.js';
+import { kernelOf } from '../sys/machine.js';
 
 export interface ExplainFacts {
   /** Where they came from: "this machine" or "report FILE". */
@@ -17,10 +18,10 @@ export interface ExplainFacts {
   checks: Record<string, Status>;
 }
 
-const KERNEL_64 = /^(?:aarch64|arm64|x86_64|amd64|ppc64|ppc64le|s390x|riscv64|mips64|loongarch64)$/;
-
+/** Whether the kernel is 64-bit, from uname -m (sys/elf.ts's one table); null when unknown. */
 export function isKernel64(machine: string | null): boolean | null {
-  return machine === null ? null : KERNEL_64.test(machine);
+  const bits = machine === null ? null : kernelOf(machine).bits;
+  return bits === null ? null : bits === 64;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

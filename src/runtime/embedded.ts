@@ -15,7 +15,7 @@ import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { ociTable } from '../sys/namespaces.js';
 import { classify, type StepOutcome } from './steps.js';
-import { machineFromUname } from './elf.js';
+import { machineFromUname } from '../sys/elf.js';
 import { supervise } from './supervise.js';
 import { finishLaunch, parseStepLine, terminalStep, type LaunchResult } from './launch-result.js';
 import { trace } from '../util/trace.js';

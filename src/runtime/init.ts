@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { errnoName, loadLibc, type Libc } from '../sys/libc.js';
 import { MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
-import { foreignElfDetail } from './elf.js';
+import { foreignElfDetail } from '../sys/elf.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import { trace } from '../util/trace.js';
 

@@ -3,7 +3,7 @@
 // into a launch result after.
 
 import { errnoName } from '../sys/errno.js';
-import { foreignElfDetail } from './elf.js';
+import { foreignElfDetail } from '../sys/elf.js';
 import type { LaunchPlan } from './plan.js';
 import { resolveInRootfs } from './rootfs-path.js';
 import { classify, type StepOutcome } from './steps.js';

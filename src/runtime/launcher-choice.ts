@@ -4,6 +4,10 @@
 // Termux's `arm` packages) gets the 32-bit launcher, or the 64-bit one when the
 // 32-bit one is missing (an arm64 kernel always runs aarch64 binaries).
 
+import { kernelOf } from '../sys/machine.js';
+
+export { kernelOf };
+
 /** One built launcher as found on disk. */
 export type LauncherFile = { path: string } & ({ state: 'missing' } | { state: 'not-elf' } | { state: 'elf'; machine: string; static: boolean });
 
@@ -30,19 +34,6 @@ export type LauncherChoice = { path: string; machine: string; why: string } | { 
 
 /** The 32-bit machine a 64-bit kernel runs with CONFIG_COMPAT (CONFIG_IA32_EMULATION on x86_64). */
 export const COMPAT_MACHINE: Readonly<Record<string, string>> = { aarch64: 'arm', x86_64: 'i386' };
-
-/** ELF machine name for a uname -m value, and whether the kernel is known to be 64-bit. */
-export function kernelOf(uname: string): { machine: string; bits: 32 | 64 | null } {
-  const m = uname.trim().toLowerCase();
-  if (m === 'aarch64' || m === 'arm64') return { machine: 'aarch64', bits: 64 };
-  if (m === 'x86_64' || m === 'amd64') return { machine: 'x86_64', bits: 64 };
-  // armv8l: an arm64 kernel answering a process in its 32-bit personality (PER_LINUX32), or a
-  // 32-bit kernel on an ARMv8 CPU; either way it runs 32-bit ARM, the 64-bit side is unknown.
-  if (m === 'armv8l') return { machine: 'arm', bits: null };
-  if (/^armv\d+l?$/.test(m) || m === 'arm') return { machine: 'arm', bits: 32 };
-  if (/^i[3-6]86$/.test(m)) return { machine: 'i386', bits: 32 };
-  return { machine: m, bits: null };
-}
 
 const BITS: Readonly<Record<string, 32 | 64>> = { arm: 32, i386: 32, aarch64: 64, x86_64: 64 };
 

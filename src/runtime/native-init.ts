@@ -4,7 +4,7 @@
 // needs no koffi. Used when scripts/build-init.mjs built it for this machine.
 
 import { machine } from 'node:os';
-import { machineFromUname } from './elf.js';
+import { machineFromUname } from '../sys/elf.js';
 import { CLONE_FLAGS, type LaunchPlan } from './plan.js';
 import { explainExecFailure, finishLaunch, parseStepLine, seccompDetail, terminalStep, type LaunchResult } from './launch-result.js';
 import { supervise } from './supervise.js';

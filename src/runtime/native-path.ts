@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { machine } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { elfInfoOf, hostMachine, machineFromUname } from './elf.js';
+import { elfInfoOf, hostMachine, machineFromUname } from '../sys/elf.js';
 import { chooseLauncher, COMPAT_MACHINE, kernelOf, type LauncherChoice, type LauncherFacts, type LauncherFile } from './launcher-choice.js';
 
 /** Where scripts/build-init.mjs puts the launcher for a machine: dist/native/droidcheck-init-MACHINE, beside dist/src. */

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { access, chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ElfError, hostMachine, normalizeArch, readElfInfo } from './elf.js';
+import { ElfError, hostMachine, normalizeArch, readElfInfo } from '../sys/elf.js';
 import type { OciSpec } from './spec.js';
 
 export interface BusyboxBundleOptions {

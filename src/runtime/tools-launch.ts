@@ -23,7 +23,7 @@ import { machine } from 'node:os';
 import type { Host } from '../host/host.js';
 import { errnoFromMessage, findToolset, type ToolOptions, type Toolset } from '../probes/live/tools.js';
 import { interruptedStep, type LaunchResult } from './launch-result.js';
-import { elfMachineName, machineFromUname } from './elf.js';
+import { elfMachineName, machineFromUname } from '../sys/elf.js';
 import { CAPABILITIES, MS, type LaunchPlan, type PlannedMount } from './plan.js';
 import { classify, LOOPBACK_ONLY, type StepOutcome } from './steps.js';
 

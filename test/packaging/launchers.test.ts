@@ -9,7 +9,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseElf, parseElfAbi } from '../../src/runtime/elf.js';
+import { parseElf, parseElfAbi } from '../../src/sys/elf.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string>; files: string[] };

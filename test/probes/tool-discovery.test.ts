@@ -8,7 +8,7 @@ import { gatherFacts } from '../../src/probes/facts.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';
 import { runChecks } from '../../src/probes/run.js';
 import { buildReport } from '../../src/report/report.js';
-import { parseElf } from '../../src/runtime/elf.js';
+import { parseElf } from '../../src/sys/elf.js';
 import type { FileKind } from '../../src/host/host.js';
 import { FixtureHost, type HostJson } from '../helpers/fixture-host.js';
 import { validateProbeReport } from '../helpers/schemas.js';

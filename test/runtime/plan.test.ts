@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { buildPlan, capMask, inRoot, MS, parseMountOptions, planMount } from '../../src/runtime/plan.js';
 import { parseSpec, type OciSpec } from '../../src/runtime/spec.js';
 import { classify, describeStep } from '../../src/runtime/steps.js';
-import { elfMachineName, machineFromUname } from '../../src/runtime/elf.js';
+import { elfMachineName, machineFromUname } from '../../src/sys/elf.js';
 
 const stock = (): OciSpec => JSON.parse(readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8')) as OciSpec;
 

@@ -6,7 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readElfInfo, normalizeArch, ElfError } from '../../src/runtime/elf.js';
+import { readElfInfo, normalizeArch, ElfError } from '../../src/sys/elf.js';
 import { COMMON_APPLETS, GROUP, listApplets, loadDefaultSpec, makeBusyboxBundle, PASSWD, ROOTFS_DIRS } from '../../src/runtime/rootfs.js';
 import { rootfsCommand } from '../../src/cli/rootfs.js';
 

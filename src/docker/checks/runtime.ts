@@ -3,6 +3,7 @@
 // always asks for, runc 1.3's user namespace, /run, pivot_root.
 
 import { kernelBelow } from '../../kernel/version.js';
+import { kernelOf } from '../../sys/machine.js';
 import { liveEvidence, result } from '../../probes/checks/util.js';
 import type { Evidence } from '../../probes/types.js';
 import { probeResult, runcVersion, why, type DockerCheck } from '../check.js';
@@ -39,7 +40,7 @@ const keyring: DockerCheck = {
   run(facts) {
     const a = facts.live?.keyring;
     const bits = facts.base.userspaceBits;
-    const compat = bits === 32 && /64/.test(facts.base.uname.machine);
+    const compat = bits === 32 && kernelOf(facts.base.uname.machine).bits === 64;
     const options = compat ? ['CONFIG_KEYS', 'CONFIG_KEYS_COMPAT'] : ['CONFIG_KEYS'];
     if (a?.ok) return result({ status: 'pass', summary: 'a new session keyring can be joined', evidence: [liveEvidence(a)] });
     const value = facts.base.config ? (facts.base.config.values.get('CONFIG_KEYS') ?? 'missing') : null;

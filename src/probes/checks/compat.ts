@@ -21,7 +21,7 @@
 
 import { KEYS_COMPAT_REMOVED_IN } from '../../kernel/history.js';
 import { kernelBelow } from '../../kernel/version.js';
-import { kernelOf } from '../../runtime/launcher-choice.js';
+import { kernelOf } from '../../sys/machine.js';
 import type { Facts } from '../facts.js';
 import type { Check, CheckResult, Evidence } from '../types.js';
 import { configEvidence, kernelOption, result } from './util.js';

@@ -5,7 +5,7 @@
 import { nameTable } from '../../sys/namespaces.js';
 import type { Host } from '../../host/host.js';
 import { emptyLive, type Attempt, type LiveResults, type NsName } from './types.js';
-import { machineFromUname, parseElf } from '../../runtime/elf.js';
+import { machineFromUname, parseElf } from '../../sys/elf.js';
 
 /** The programs the tools path uses; each may be a multi-call binary plus applet. */
 export interface Toolset {

@@ -188,3 +188,5 @@ export function foreignElfDetail(path: string, shownAs: string, host: string): s
   if (!machine || machine === host) return null;
   return `${shownAs} is an ELF for ${machine}; this host runs ${host}: use a rootfs (e.g. a static busybox) built for ${host}`;
 }
+
+export { kernelOf } from './machine.js';
