@@ -2,6 +2,7 @@
 // storage and cgroups: the programs, a session keyring, the namespaces Docker
 // always asks for, runc 1.3's user namespace, /run, pivot_root.
 
+import { CGROUP2_DEVICE_BPF_SINCE } from '../../kernel/history.js';
 import { kernelBelow } from '../../kernel/version.js';
 import { kernelOf } from '../../sys/machine.js';
 import { liveEvidence, result } from '../../probes/checks/util.js';
@@ -182,7 +183,7 @@ const bpfOld: DockerCheck = {
     const k = facts.base.kernel;
     const evidence: Evidence[] = [{ source: 'kernel-version', what: 'uname -r', value: facts.base.uname.release }];
     if (!k) return result({ status: 'skip', summary: 'kernel version unknown', evidence });
-    if (!kernelBelow(k, '4.15')) return result({ status: 'pass', summary: `${facts.base.uname.release}: cgroup v2 device control possible`, evidence });
+    if (!kernelBelow(k, CGROUP2_DEVICE_BPF_SINCE)) return result({ status: 'pass', summary: `${facts.base.uname.release}: cgroup v2 device control possible`, evidence });
     return result({ status: 'warn', summary: `${facts.base.uname.release} < 4.15: Docker must use cgroup v1`, evidence, impact: 'on cgroup v2 runc fails: "bpf_prog_query(BPF_CGROUP_DEVICE) failed: invalid argument"', remediation: [{ kind: 'host-command', text: 'setup.sh gives Docker cgroup v1 controllers (see docker.cgroup.*)' }] });
   },
 };

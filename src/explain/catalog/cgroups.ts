@@ -2,6 +2,7 @@
 // Patterns run on normalized lines (normalize.ts): runc's nested quoting is a plain ", timestamps and
 // log prefixes are gone. Every entry names where the message was seen.
 
+import { CGROUP2_DEVICE_BPF_SINCE } from '../../kernel/history.js';
 import type { CatalogEntry } from '../types.js';
 
 export const CGROUPS: readonly CatalogEntry[] = [
@@ -74,7 +75,7 @@ export const CGROUPS: readonly CatalogEntry[] = [
           { kind: 'host-command', text: 'give the runtime cgroup v1 instead: a tmpfs on /sys/fs/cgroup with v1 controllers (root)', items: ['mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup', 'for c in cpu cpuacct memory devices freezer pids blkio; do mkdir -p /sys/fs/cgroup/$c && mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c; done'] },
           { kind: 'info', text: 'runc maintainers: Linux 4.15 is the minimum for cgroup v2 (opencontainers/runc#3867)' },
         ],
-        when: [{ kernel: '<', version: '4.15' }],
+        when: [{ kernel: '<', version: CGROUP2_DEVICE_BPF_SINCE }],
       },
       {
         id: 'cgroup-bpf-missing',
@@ -85,7 +86,7 @@ export const CGROUPS: readonly CatalogEntry[] = [
           { kind: 'kernel-option', text: 'rebuild the kernel with BPF for cgroups', items: ['CONFIG_BPF_SYSCALL=y', 'CONFIG_CGROUP_BPF=y'] },
           { kind: 'host-command', text: 'or give the runtime cgroup v1 (see the other cause)', items: ['mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup'] },
         ],
-        when: [{ kernel: '>=', version: '4.15' }, { option: 'CONFIG_CGROUP_BPF', is: 'unset' }],
+        when: [{ kernel: '>=', version: CGROUP2_DEVICE_BPF_SINCE }, { option: 'CONFIG_CGROUP_BPF', is: 'unset' }],
       },
     ],
     specificity: 3,

@@ -2,6 +2,7 @@
 // (Android: /dev/cpuctl, /dev/cpuset, /dev/memcg, /acct...), the devices
 // controller, cpuset noprefix, and cgroup v2 on kernels too old for it.
 
+import { CGROUP2_DEVICE_BPF_SINCE } from '../../kernel/history.js';
 import { kernelBelow } from '../../kernel/version.js';
 import type { Facts } from '../facts.js';
 import type { MountEntry } from '../../sys/mountinfo.js';
@@ -200,7 +201,7 @@ const v2: Check = {
       return result({ status: 'pass', summary: 'not mounted: runtimes use cgroup v1', evidence, configOptions: ['CONFIG_CGROUP_BPF'] });
     }
     evidence.push({ source: 'mountinfo', what: 'cgroup2 mount', value: m.mountPoint }, { source: 'sysfs', what: `${m.mountPoint}/cgroup.controllers`, value: facts.cgroup2Controllers ?? 'unreadable' });
-    const old = kernelBelow(facts.kernel, '4.15');
+    const old = kernelBelow(facts.kernel, CGROUP2_DEVICE_BPF_SINCE);
     const noBpf = facts.config !== null && !['y'].includes(facts.config.values.get('CONFIG_CGROUP_BPF') ?? '');
     const unified = m.mountPoint === '/sys/fs/cgroup';
     if (unified && (old || noBpf)) {
