@@ -72,10 +72,12 @@ export async function dockerCommand(opts: DockerOptions): Promise<number> {
   if (opts.write) {
     try {
       mkdirSync(opts.write, { recursive: true });
-      for (const [name, text] of Object.entries(settings.files)) writeFileSync(join(opts.write, name), text, { mode: name.endsWith('.sh') ? 0o755 : 0o644 });
+      // temp + rename, never through a symlink someone left in DIR
+      const { writeAtomic } = await import('../host/safe-write.js');
+      for (const [name, text] of Object.entries(settings.files)) writeAtomic(join(opts.write, name), text, name.endsWith('.sh') ? 0o755 : 0o644);
       err(`droidcheck docker: wrote ${Object.keys(settings.files).join(', ')} to ${opts.write}\n`);
     } catch (error) {
-      err(`droidcheck docker: --write ${opts.write}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      err(`droidcheck docker: --write ${opts.write}: ${(error as Error).message}\n`);
       return 2;
     }
   }

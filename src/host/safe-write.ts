@@ -37,12 +37,12 @@ function writeAll(fd: number, text: string): void {
 }
 
 /** Writes `text` to `path` as a whole: a new file beside it (O_EXCL, O_NOFOLLOW), then rename over it. */
-export function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string, mode = 0o644): void {
   checkTarget(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number;
   try {
-    fd = openSync(tmp, CREATE, 0o644);
+    fd = openSync(tmp, CREATE, mode);
   } catch (e) {
     throw new WriteError('create', tmp, code(e));
   }
