@@ -131,7 +131,6 @@ const images = kimg
 const launch = hyperfine([
   { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
   { name: 'droidcheck run (embedded, droidcheck-init, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
-  { name: 'droidcheck run --init node (embedded, node init)', cmd: `${node} ${BIN} run ${b} --init node` },
   { name: 'droidcheck run --fix-config (embedded)', cmd: `${node} ${BIN} run ${b} --fix-config` },
   { name: 'droidcheck run --live-probe (embedded)', cmd: `${node} ${BIN} run ${b} --live-probe` },
   { name: 'droidcheck run --no-ffi (tools, /bin/true)', cmd: `${node} ${BIN} run ${b} --no-ffi` },
@@ -157,7 +156,7 @@ if (images) sections.push('## Kernel images and boot.img, config only', '', tabl
 else sections.push('## Kernel images and boot.img, config only', '', 'Not measured: needs the cached arm64 VM kernel (scripts/android-kernel.sh --arch arm64) and mkbootimg.', '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
 sections.push('## explain', '', 'Target (issue #12): one message at most 1.5x `node -e 0`.', '', table(explainRows, explainRows[0].median, 'node -e 0'), '');
-sections.push('## Where the time goes in `droidcheck run`', '', 'With droidcheck-init (the default where it was built):', '', profileRun(), '', 'With the node init (`--init node`):', '', profileRun('--init', 'node'), '');
+sections.push('## Where the time goes in `droidcheck run`', '', 'With droidcheck-init (the default where it was built):', '', profileRun(), '');
 sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
 
 const runcVersion = execFileSync('runc', ['--version'], { encoding: 'utf8' }).split('\n')[0];

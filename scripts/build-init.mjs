@@ -3,7 +3,7 @@
 // clang) and, statically, with any cross compiler found (aarch64-linux-gnu-gcc,
 // arm-linux-gnueabihf-gcc, x86_64-linux-gnu-gcc), so a package built here also
 // carries the launcher for phones. `droidcheck run` uses the one for its own
-// machine instead of a second node process; without it, the node init. This
+// machine; without it, the sh backend (busybox, toybox, util-linux). This
 // script never fails the build: a missing compiler only means no launcher.
 // With --require-all (npm's prepack, and so `npm pack` and `npm publish`) it
 // fails unless all three launchers (x86_64, aarch64, arm) are there, static,
@@ -53,7 +53,7 @@ function hasInterp(path) {
   return false;
 }
 const own = build(host, [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean), false);
-console.error(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will use its node init`}`);
+console.error(`droidcheck-init: ${own ?? `no working C compiler (cc, gcc, clang) for ${host}: droidcheck run will launch through busybox/toybox/util-linux`}`);
 const CROSS = { aarch64: 'aarch64-linux-gnu-gcc', arm: 'arm-linux-gnueabihf-gcc', x86_64: 'x86_64-linux-gnu-gcc' };
 for (const [target, cc] of Object.entries(CROSS)) {
   if (target === host) continue;

@@ -36,8 +36,8 @@ export const RUN_OPTIONS = {
   report: { type: 'string', describe: 'Write the run report to FILE (YAML; JSON when FILE ends in .json)' },
   'host-fixes': { type: 'boolean', default: false, describe: 'With runc/crun: apply reversible host changes they need (mount the devices cgroup), then undo them' },
   'live-probe': { type: 'boolean', default: false, describe: "Also run the probe's live tests before the launch (slower; the fixes come from the same checks read from files)" },
-  ffi: { type: 'boolean', default: true, describe: 'Use koffi; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
-  init: { choices: ['auto', 'c', 'node'], type: 'string', default: 'auto', describe: "The embedded runtime's launcher: c (droidcheck-init, built at install when a C compiler is there), node (a node init through koffi); auto: c when built for this machine, else node, else the tools" },
+  ffi: { type: 'boolean', default: true, describe: 'Use koffi and droidcheck-init; --no-ffi (or DROIDCHECK_NO_FFI=1) probes and launches through busybox/util-linux/toybox' },
+  init: { choices: ['auto', 'c'], type: 'string', default: 'auto', describe: "The embedded runtime's launcher: c (droidcheck-init; fail when none runs here); auto: droidcheck-init where one runs here, else the tools (busybox, toybox, util-linux)" },
   busybox: { type: 'string', describe: 'Static busybox to use on the tools path' },
   tty: { alias: 't', type: 'boolean', default: false, describe: 'Give the workload a terminal whatever config.json says (docker run -t): droidcheck-init makes a pty and relays it' },
   interactive: { alias: 'i', type: 'boolean', default: false, describe: 'Keep stdin attached (docker run -i); with -t but without -i the workload gets no input. Without either, config.json decides (stdin attached)' },
@@ -93,7 +93,7 @@ export interface RunArgs {
   hostFixes: boolean;
   liveProbe: boolean;
   ffi: boolean;
-  init: 'auto' | 'c' | 'node';
+  init: 'auto' | 'c';
   busybox?: string | undefined;
   network: 'config' | 'host';
   tty: boolean;

@@ -26,8 +26,8 @@ export interface RunOptions {
   verbose: boolean;
   redact: boolean;
   noFfi: boolean;
-  /** The embedded runtime's launcher: droidcheck-init (c), node + koffi (node), or c when built, else node (auto). */
-  init?: 'auto' | 'c' | 'node';
+  /** The embedded runtime's launcher: droidcheck-init (c), or droidcheck-init where one runs here, else the tools (auto). */
+  init?: 'auto' | 'c';
   busybox?: string;
   /** host: leave the network namespace out whatever config.json says (docker run --network host). */
   network?: 'config' | 'host';
@@ -108,7 +108,7 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
   if (opts.runtime === 'embedded') {
     const { buildPlan } = await import('../runtime/plan.js');
     // droidcheck-init is chosen first: its machine (arm for a 32-bit userland on arm64) is the seccomp filter's own.
-    const launcher = !opts.noFfi && opts.init !== 'node' ? (await import('../runtime/native-path.js')).chooseNativeInit(spec.linux?.seccomp) : null;
+    const launcher = !opts.noFfi ? (await import('../runtime/native-path.js')).chooseNativeInit(spec.linux?.seccomp) : null;
     let plan;
     try {
       const { machine, release } = await import('node:os');
@@ -119,7 +119,7 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
       plan = buildPlan(asked as OciSpec, bundle, { noPivot, machine: launcher && 'path' in launcher ? launcher.machine : machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null, stdin });
     } catch (error) {
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
-      return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags: [] } };
+      return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags: [] } };
     }
     // linux.resources: the container's groups, made and filled before the launch, removed after it.
     let cgroups: import('../runtime/cgroups/apply.js').PreparedCgroups | null = null;
@@ -145,7 +145,7 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
   return launchExternal(spec, bundle, { runtime: opts.runtime, noPivot, hostFixes: opts.hostFixes }, io);
 }
 
-/** The embedded runtime's launch of a built plan: droidcheck-init, else the tools path or the node init. */
+/** The embedded runtime's launch of a built plan: droidcheck-init, else the tools path. */
 async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: RunOptions, io: RunIo, noPivot: boolean, found: LauncherChoice | null, whileRunning?: () => void): Promise<Launch> {
   const flags = noPivot ? ['chroot'] : [];
   /** Steps without a tool of their own were done by `tool`. */
@@ -163,39 +163,19 @@ async function launchPlan(plan: import('../runtime/plan.js').LaunchPlan, opts: R
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags, launcher: `none: ${found.reason}` } };
     }
   }
+  // Without droidcheck-init for this machine (or with --no-ffi), the same steps run through busybox, toybox or util-linux.
   const launcher = found && 'reason' in found ? { launcher: `none: ${found.reason}` } : {};
-  // Without koffi (--no-ffi, or it does not load: Android 7/8, 32-bit ARM) and without droidcheck-init,
-  // the same launch runs through busybox/util-linux.
-  let why = opts.noFfi ? '--no-ffi' : null;
-  if (!why) {
-    try {
-      (await import('../sys/libc.js')).loadLibc();
-    } catch (error) {
-      why = `koffi does not load (${(error as Error).message.split('\n')[0] ?? ''})`;
-    }
-  }
-  if (why) {
-    const { launchWithTools } = await import('../runtime/tools-launch.js');
-    whileRunning?.();
-    const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
-    const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
-    io.stderr(`droidcheck: ${note.detail}\n`);
-    const { seccompSkipped } = await import('../runtime/launch-result.js');
-    const filter = seccompSkipped(plan, r.tool ?? 'the tools path');
-    return { started: r.started, exitCode: r.exitCode, steps: [note, ...(filter ? [filter] : []), ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags, ...launcher } };
-  }
-  const { launchEmbedded } = await import('../runtime/embedded.js');
-  const r = await launchEmbedded(plan, whileRunning ? { whileRunning } : {});
-  const { seccompSkipped } = await import('../runtime/launch-result.js');
-  const filter = seccompSkipped(plan, 'the node init');
-  if (filter) r.steps.unshift(filter);
-  // Every step of this path is a libc call through koffi (in droidcheck or in the init).
-  return { ...r, steps: toolOf(r.steps, 'koffi'), hostChanges: [], runtime: { name: 'embedded', path: 'ffi', flags, ...launcher } };
-
+  const why = opts.noFfi ? '--no-ffi' : `no droidcheck-init to run here (${found && 'reason' in found ? found.reason : 'none built'})`;
+  const { launchWithTools } = await import('../runtime/tools-launch.js');
+  whileRunning?.();
+  const r = await launchWithTools(plan, io.host, opts.busybox !== undefined ? { busybox: opts.busybox } : {});
+  const note: StepOutcome = { name: 'tools', status: r.tool && r.tool !== 'none' ? 'ok' : 'failed', detail: `${why}: launched through ${r.tool ?? 'no tool'}` };
+  io.stderr(`droidcheck: ${note.detail}\n`);
+  return { started: r.started, exitCode: r.exitCode, steps: [note, ...r.steps], hostChanges: [], runtime: { name: 'embedded', path: 'tools', flags, ...launcher } };
 }
 
 /** How the embedded runtime launched, for the summary's first line. */
-const LAUNCHERS: Record<RunReport['runtime']['path'], string | null> = { native: 'droidcheck-init', ffi: 'node init, koffi', tools: 'tools', external: null };
+const LAUNCHERS: Record<RunReport['runtime']['path'], string | null> = { native: 'droidcheck-init', tools: 'tools', external: null };
 
 /** What the summary shows: the run report, whose probe is null when the run needed none. */
 type SummaryView = Omit<RunReport, 'probe'> & { probe: RunReport['probe'] | null };
@@ -271,7 +251,7 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   trace('run: start');
   // The embedded launch's modules (koffi among them) load while config.json is read.
   if (opts.runtime === 'embedded') {
-    void Promise.all([import('../runtime/plan.js'), import(opts.init === 'node' ? '../runtime/embedded.js' : '../runtime/native-init.js')]).catch(() => undefined);
+    void Promise.all([import('../runtime/plan.js'), import(opts.noFfi ? '../runtime/tools-launch.js' : '../runtime/native-init.js')]).catch(() => undefined);
   }
   if (opts.runtime !== 'embedded' || opts.hostFixes) {
     // Only runs that change the host journal their changes; an earlier one may have been killed.

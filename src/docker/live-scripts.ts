@@ -5,7 +5,7 @@
 // own (unshare -n for links and rules, unshare -m for mounts), so it goes away
 // with the script; the cgroup child groups it makes are removed by the script.
 
-import { errnoFromMessage } from '../probes/live/tools.js';
+import { errnoFromMessage } from '../sys/errno.js';
 import type { Attempt } from '../probes/live/types.js';
 import { V1_CONTROLLERS, type Backend, type CgroupV1Run, type IptablesRun, type StorageRun, type V1Controller } from './types.js';
 

@@ -4,7 +4,7 @@
 // through keyctl and BPF is judged from the kernel config and version.
 
 import type { Host } from '../host/host.js';
-import { findToolset } from '../probes/live/tools.js';
+import { findToolset } from '../host/tools.js';
 import type { Attempt } from '../probes/live/types.js';
 import type { MountEntry } from '../sys/mountinfo.js';
 import { cgroupScript, iptablesScript, miscScript, namespaceFailure, netScript, parseIptables, parseRows, parseStorage, parseV1, storageScript, toAttempt, type ScriptTools } from './live-scripts.js';

@@ -5,7 +5,7 @@
  * socketpair, as runc hands it to a console socket. The relay puts the caller's
  * terminal in raw mode, copies input and output, passes window-size changes on,
  * and restores the terminal on every way out but SIGKILL.
- * Included by droidcheck-init.c (uses its P, report, fail, fmt). */
+ * Included by droidcheck-init.c (uses its terminal flag, fail_op, add_note, fmt). */
 
 #include <poll.h>
 #include <termios.h>
@@ -14,9 +14,10 @@ static int pty_sock[2] = {-1, -1};
 
 /* Before fork: the channel the master travels on. */
 static void pty_prepare(void) {
-  if (!P.terminal) return;
+  if (!terminal) return;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty_sock) < 0) {
-    fail("terminal", "socketpair(AF_UNIX)", NULL, errno, NULL);
+    cur_step = "terminal";
+    fail_op("socketpair(AF_UNIX)", NULL, errno, NULL);
   }
 }
 
@@ -56,29 +57,30 @@ static int recv_fd(int sock) {
 }
 
 /* In PID 1, inside the root, before the identity switch: the pty becomes the workload's terminal. */
-static void pty_attach(void) {
-  if (!P.terminal) return;
+static void op_pty(const struct rec *o) {
+  uid_t uid = (uid_t)num(o->args[0]);
+  gid_t gid = (gid_t)num(o->args[1]);
   close(pty_sock[0]);
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) fail("terminal", "open /dev/ptmx", "/dev/ptmx", errno, "no pty: the container's devpts has no ptmx");
+  if (master < 0) fail_op("open /dev/ptmx", "/dev/ptmx", errno, "no pty: the container's devpts has no ptmx");
   int unlock = 0, n = -1;
-  if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) fail("terminal", "ioctl(TIOCSPTLCK/TIOCGPTN)", "/dev/ptmx", errno, NULL);
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) fail_op("ioctl(TIOCSPTLCK/TIOCGPTN)", "/dev/ptmx", errno, NULL);
   const char *name = fmt("/dev/pts/%d", n);
   int slave = open(name, O_RDWR | O_NOCTTY);
-  if (slave < 0) fail("terminal", fmt("open %s", name), name, errno, NULL);
+  if (slave < 0) fail_op(fmt("open %s", name), name, errno, NULL);
   struct winsize ws = {0};
   /* The caller's window: stdin's terminal, else stdout's (docker run -t without -i). */
   if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(slave, TIOCSWINSZ, &ws);
   /* The workload's user owns its terminal, as with runc. */
-  if (fchown(slave, P.uid, P.gid) < 0) { /* a read-only devpts: the terminal stays root's */ }
-  if (send_fd(pty_sock[1], master) < 0) fail("terminal", "sendmsg(SCM_RIGHTS)", NULL, errno, "the pty master could not reach the relay");
+  if (fchown(slave, uid, gid) < 0) { /* a read-only devpts: the terminal stays root's */ }
+  if (send_fd(pty_sock[1], master) < 0) fail_op("sendmsg(SCM_RIGHTS)", NULL, errno, "the pty master could not reach the relay");
   close(master);
   close(pty_sock[1]);
-  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) fail("terminal", "setsid + ioctl(TIOCSCTTY)", name, errno, NULL);
+  if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) fail_op("setsid + ioctl(TIOCSCTTY)", name, errno, NULL);
   for (int fd = 0; fd < 3; fd++)
-    if (dup2(slave, fd) < 0) fail("terminal", fmt("dup2 onto %d", fd), name, errno, NULL);
+    if (dup2(slave, fd) < 0) fail_op(fmt("dup2 onto %d", fd), name, errno, NULL);
   if (slave > 2) close(slave);
-  report("terminal", "ok", name, fmt("a pty of the container's devpts, %dx%d; droidcheck-init relays this terminal to it", ws.ws_col, ws.ws_row));
+  add_note(fmt("%s of the container's devpts, %dx%d; droidcheck-init relays this terminal to it", name, ws.ws_col, ws.ws_row));
 }
 
 static struct termios pty_saved;
@@ -110,7 +112,7 @@ static int write_all(int fd, const char *buf, ssize_t n) {
 
 /* The relay's loop; returns when the workload's side of the pty is gone. */
 static void pty_relay(pid_t child) {
-  if (!P.terminal) return;
+  if (!terminal) return;
   close(pty_sock[1]);
   int master = recv_fd(pty_sock[0]);
   close(pty_sock[0]);

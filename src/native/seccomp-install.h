@@ -5,14 +5,13 @@
  * and installs it. seccomp(2) came in 3.17: on older kernels (3.10 phones)
  * prctl(PR_SET_SECCOMP) installs the same filter.
  *
- * Included by droidcheck-init.c after its step-report helpers (check, report, fmt).
+ * Included by droidcheck-init.c after its step-report helpers (fail_op, add_note, fmt).
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
 static struct sock_filter *seccomp_prog;
 static unsigned short seccomp_len;
-static const char *seccomp_detail;
 
 static int hex_nibble(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -21,7 +20,7 @@ static int hex_nibble(char c) {
 }
 
 /* Returns 0, or -1 when HEX is not whole instructions of hex digits. */
-static int seccomp_parse(const char *hex, const char *detail) {
+static int seccomp_parse(const char *hex) {
   size_t n = strlen(hex);
   if (n == 0 || n % 16 || n / 16 > BPF_MAXINSNS) return -1;
   unsigned char *bytes = malloc(n / 2);
@@ -42,13 +41,12 @@ static int seccomp_parse(const char *hex, const char *detail) {
     seccomp_prog[i].k = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
   }
   free(bytes);
-  seccomp_detail = detail;
   return 0;
 }
 
-/* Installs the filter; a failure ends the launch like any other step (a profile is never dropped silently). */
-static void seccomp_install(void) {
-  if (!seccomp_prog) return;
+/* HEX: installs the filter; a failure ends the launch like any other step (a profile is never dropped silently). */
+static void op_seccomp(const struct rec *o) {
+  if (seccomp_parse(o->args[0]) < 0) fail_op(o->desc, NULL, EINVAL, "not whole BPF instructions in hex");
   struct sock_fprog prog = {seccomp_len, seccomp_prog};
   const char *how = "seccomp(2)";
   long rc = -1;
@@ -60,6 +58,6 @@ static void seccomp_install(void) {
     how = "prctl(PR_SET_SECCOMP)";
     rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
   }
-  check((int)rc, "seccomp", fmt("%s with %u BPF instructions", how, (unsigned)seccomp_len), NULL);
-  report("seccomp", "ok", NULL, fmt("%s; installed with %s", seccomp_detail, how));
+  if (rc < 0) fail_op(fmt("%s with %u BPF instructions", how, (unsigned)seccomp_len), NULL, errno, NULL);
+  add_note(fmt("installed with %s", how));
 }

@@ -23,7 +23,7 @@ export interface RunReport {
   redacted: boolean;
   bundle: string;
   /** launcher: which droidcheck-init ran and why, or "none: why not" before the next path. */
-  runtime: { name: string; path: 'native' | 'ffi' | 'tools' | 'external'; flags: string[]; launcher?: string };
+  runtime: { name: string; path: 'native' | 'tools' | 'external'; flags: string[]; launcher?: string };
   probe: Pick<ProbeReport, 'host' | 'kernelConfig' | 'live' | 'summary' | 'checks'>;
   fixes: { requested: boolean; written: string | null; changes: ConfigChange[]; diff: string };
   hostChanges: { op: string; undone: boolean; error?: string }[];

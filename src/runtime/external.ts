@@ -8,7 +8,7 @@ import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Host } from '../host/host.js';
 import { parseMountinfo } from '../sys/mountinfo.js';
-import { findToolset } from '../probes/live/tools.js';
+import { findToolset } from '../host/tools.js';
 import type { OciSpec } from './spec.js';
 import type { StepOutcome } from './steps.js';
 import { exitStatus } from './supervise.js';

@@ -2,7 +2,7 @@
 // terminal check before, and turning their fd-3 step lines and exit status
 // into a launch result after.
 
-import { errnoName } from '../sys/errno.js';
+import { errnoFromMessage, errnoName } from '../sys/errno.js';
 import { foreignElfDetail } from '../sys/elf.js';
 import type { LaunchPlan } from './plan.js';
 import { resolveInRootfs } from './rootfs-path.js';
@@ -28,32 +28,38 @@ export function terminalStep(plan: Pick<LaunchPlan, 'terminal' | 'stdin'>, stdin
   return { name: 'terminal', status: 'ok', detail: 'the workload uses this terminal directly (no new pty)' };
 }
 
-/** What the seccomp step reports once the filter is in. */
-export function seccompDetail(c: NonNullable<LaunchPlan['seccomp']>): string {
-  return [`${c.rules} rules, default ${c.defaultAction}, ${c.arches.join('/')}, ${c.instructions} BPF instructions`, ...c.notes].join('; ');
-}
-
-/** Launchers that cannot install a filter say so in a skipped step, never silently. */
-export function seccompSkipped(plan: Pick<LaunchPlan, 'seccomp'>, launcher: string): StepOutcome | null {
-  if (!plan.seccomp) return null;
-  return { name: 'seccomp', status: 'skipped', detail: `${launcher} cannot install a seccomp filter: the container runs WITHOUT the profile in config.json (droidcheck-init, --init c, or --runtime runc would apply it)` };
-}
-
-/** A step line on fd 3; droidcheck-init gives errno as a number ("errnum"), which becomes its name and class. */
-export function parseStepLine(line: string): StepOutcome {
-  let raw: StepOutcome & { errnum?: number };
-  try {
-    raw = JSON.parse(line) as StepOutcome & { errnum?: number };
-  } catch {
-    return { name: 'init', status: 'failed', detail: `unreadable step report: ${line}`, class: 'internal' };
+/**
+ * The step lines both backends write on fd 3 (droidcheck-init's init-report.h,
+ * the sh runtime's report): STEP, name, status, op, path, errno, detail, tab-
+ * separated. droidcheck-init gives the errno as a number; the sh backend leaves
+ * it empty and the tool's message says it. A line that is not a STEP or TOOL line
+ * continues the previous detail (a tool's message over several lines).
+ */
+export function parseStepLines(lines: readonly string[]): StepOutcome[] {
+  const raw: string[][] = [];
+  for (const line of lines.flatMap((l) => l.split('\n'))) {
+    if (line.startsWith('STEP\t')) {
+      const f = line.split('\t');
+      raw.push([...f.slice(1, 6), f.slice(6).join('\t')]);
+    } else if (line && !line.startsWith('TOOL\t') && raw.length) {
+      const last = raw[raw.length - 1] as string[];
+      last[5] = `${last[5] ?? ''} ${line}`.trim();
+    }
   }
-  const { errnum, ...step } = raw;
-  if (typeof errnum === 'number') step.errno = errnoName(errnum);
-  if (step.status === 'failed' && step.errno && !step.class) step.class = classify(step.op ?? step.name, step.errno);
-  return step;
+  return raw.map(([name = '', status = '', op = '', path = '', errnum = '', detail = '']) => {
+    const d = detail.trim();
+    const step: StepOutcome = { name, status: status === 'failed' || status === 'skipped' ? status : 'ok' };
+    if (op) step.op = op;
+    if (path) step.path = path;
+    if (/^\d+$/.test(errnum)) step.errno = errnoName(Number(errnum));
+    else if (status === 'failed') step.errno = errnoFromMessage(d);
+    if (d) step.detail = d;
+    if (status === 'failed') step.class = classify(op || name, step.errno ?? 'UNKNOWN');
+    return step;
+  });
 }
 
-/** "exec format error" for a binary of another machine: say which, as the node init does. */
+/** "exec format error" for a binary of another machine: say which. */
 export function explainExecFailure(step: StepOutcome, rootfs: string, host: string): StepOutcome {
   if (step.name !== 'exec' || step.status !== 'failed' || !step.path || (step.errno !== 'ENOEXEC' && step.errno !== 'ENOENT') || step.detail) return step;
   const detail = foreignElfDetail(resolveInRootfs(rootfs, step.path), step.path, host);

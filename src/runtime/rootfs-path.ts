@@ -35,3 +35,8 @@ export function resolveInRootfs(rootfs: string, path: string): string {
   }
   return current;
 }
+
+/** The plan with every mount target resolved in the rootfs as it is now (no symlink may lead out of it). */
+export function withResolvedTargets<P extends { rootfs: string; mounts: readonly { destination: string; target: string }[] }>(plan: P): P {
+  return { ...plan, mounts: plan.mounts.map((m) => ({ ...m, target: resolveInRootfs(plan.rootfs, m.destination) })) };
+}

@@ -16,9 +16,6 @@ export interface StepOutcome {
   tool?: string;
 }
 
-/** The network step's detail in a network namespace of its own, for every launcher (droidcheck-init.c says the same). */
-export const LOOPBACK_ONLY = "loopback up; no other interface (droidcheck makes no veth pair): --network host shares the host's network, which is what works on Android";
-
 /** What an errno from an operation most likely means. */
 export function classify(op: string, errno: string): FailureClass {
   if (errno === 'ENOEXEC') return 'architecture';

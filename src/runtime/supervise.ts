@@ -50,7 +50,7 @@ const alive = (pid: number): boolean => {
 /* c8 ignore start - runs real launches; covered by the root integration tests */
 /**
  * Spawns the launcher and waits for it. `init` says where the container's PID 1 is: the launcher
- * itself (the node init) or its child (droidcheck-init's relay, unshare -f). On SIGINT, SIGTERM or
+ * itself or its child (droidcheck-init's relay, unshare -f). On SIGINT, SIGTERM or
  * SIGHUP droidcheck sends the signal to that PID 1 (a PID 1 without a handler ignores it, by the
  * kernel's rule for namespace inits) and SIGKILLs it after GRACE_MS: the container never outlives
  * droidcheck's interruption, and the result says which signal it was.

@@ -15,7 +15,8 @@ import { fixConfig } from '../../src/runtime/fixer.js';
 import { initArgv } from '../../src/runtime/native-init.js';
 import { buildPlan } from '../../src/runtime/plan.js';
 import { parseSpec } from '../../src/runtime/spec.js';
-import { toolsLaunchScript } from '../../src/runtime/tools-launch.js';
+import { shLaunchScript } from '../../src/runtime/launch-sh.js';
+import { launchSteps } from '../../src/runtime/launch-steps.js';
 import { probeFixture } from '../helpers/probe-fixture.js';
 
 const STOCK = readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8');
@@ -79,8 +80,9 @@ t.test('400 mutated configs: droidcheck\'s own errors only', async (t) => {
       for (const c of caps) {
         const fixed = fixConfig(spec, c).spec;
         const plan = buildPlan(fixed, '/tmp/bundle', { machine: 'x86_64', kernel: [3, 10] });
-        initArgv(plan);
-        toolsLaunchScript(plan, { name: 'busybox', sh: ['/bin/busybox', 'sh'], unshare: ['/bin/busybox', 'unshare'], busybox: '/bin/busybox' });
+        const steps = launchSteps(plan);
+        initArgv(steps);
+        shLaunchScript(steps, { sh: ['/bin/busybox', 'sh'], unshare: ['/bin/busybox', 'unshare'], busybox: '/bin/busybox' });
       }
     } catch (error) {
       refused++;

@@ -13,7 +13,6 @@ import type { OciSpec } from '../../src/runtime/spec.js';
 
 const LAUNCHERS = [
   ['droidcheck-init', ['--init', 'c'], nativeSkip],
-  ['node init', ['--init', 'node'], launchSkip],
   ['busybox', ['--no-ffi'], launchSkip],
 ] as const;
 

@@ -12,7 +12,6 @@ import { BIN, launchSkip, nativeSkip } from '../helpers/launch-env.js';
 
 const LAUNCHERS = [
   ['droidcheck-init', ['--init', 'c'], nativeSkip],
-  ['node init', ['--init', 'node'], launchSkip],
   ['busybox', ['--no-ffi'], launchSkip],
 ] as const;
 

@@ -21,7 +21,6 @@ const skip =
 
 const LAUNCHERS = [
   ['droidcheck-init', ['--init', 'c'], !existsSync(nativeInitPath()) && `needs ${nativeInitPath()} (npm run build with a C compiler)`],
-  ['node init', ['--init', 'node'], false],
   ['busybox', ['--no-ffi'], false],
 ] as const;
 

@@ -1,6 +1,6 @@
 // droidcheck-init's own paths (root only): the unshare it diagnoses itself on a
 // kernel without IPC namespaces (test/helpers/oldkernel), and signals relayed
-// to the workload through it, as through the node init.
+// to the workload through it, as through the tools path.
 
 import t from 'tap';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,8 +49,8 @@ t.test('droidcheck-init names the namespace the kernel lacks, and --fix-config d
   t.match(fixed.steps.find((s) => s.name === 'namespaces'), { status: 'ok', detail: 'pid, network, uts' });
 });
 
-for (const init of ['c', 'node'] as const) {
-  t.test(`a signal to droidcheck reaches the workload (--init ${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
+for (const [init, flag] of [['c', '--init=c'], ['tools', '--no-ffi']] as const) {
+  t.test(`a signal to droidcheck reaches the workload (${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
     const bundle = makeBundle((s) => {
       s.process!.terminal = false;
       // PID 1 gets a signal from outside its namespace only if it handles it: sh's trap does.
@@ -58,7 +58,7 @@ for (const init of ['c', 'node'] as const) {
       s.process!.args = ['sh', '-c', 'trap "echo got TERM; exit 42" TERM; echo ready; i=0; while [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; exit 5'];
     });
     t.teardown(() => rmSync(bundle, { recursive: true, force: true }));
-    const child = spawn(process.execPath, [BIN, 'run', bundle, '--init', init], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', bundle, flag], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -114,8 +114,8 @@ t.test('a plain run that starts is not probed; a failed one is, to say what to d
   t.match(bad.stderr, /^what to do:\n {2}step: exec: /m);
 });
 
-for (const init of ['c', 'node'] as const) {
-  t.test(`stdout stays blocking while the workload runs, whatever droidcheck loads meanwhile (--init ${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
+for (const [init, flag] of [['c', '--init=c'], ['tools', '--no-ffi']] as const) {
+  t.test(`stdout stays blocking while the workload runs, whatever droidcheck loads meanwhile (${init})`, { skip: init === 'c' ? nativeSkip : skip }, async (t) => {
     // Any module that imports 'node:process' makes node open its stdout, and libuv then sets O_NONBLOCK
     // on the pipe the workload shares. Whether one loads during the run depends on timing, so a
     // preload does it for certain, half a second in: droidcheck must have opened stdout before the spawn.
@@ -128,7 +128,7 @@ for (const init of ['c', 'node'] as const) {
     // it spawns, and that loader opens stdout at start-up, which would hide the race.
     const preload = '--import=data:text/javascript,setTimeout(()=>process.stdout,500)';
     const env = { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
-    const r = spawnSync('/bin/sh', ['-c', 'NODE_OPTIONS="$1" exec "$2" "$3" run "$4" --init "$5"', 'sh', preload, process.execPath, BIN, bundle, init], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+    const r = spawnSync('/bin/sh', ['-c', 'NODE_OPTIONS="$1" exec "$2" "$3" run "$4" "$5"', 'sh', preload, process.execPath, BIN, bundle, flag], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
     t.equal(r.status, 0, r.stderr);
     const flags = /flags:\s*(\d+)/.exec(r.stdout)?.[1];
     t.ok(flags, r.stdout);

@@ -6,7 +6,7 @@ import t from 'tap';
 import { readdirSync, rmSync } from 'node:fs';
 import { makeBundle } from '../helpers/bundle.js';
 import { launchSkip, nativeSkip, runBundle } from '../helpers/launch-env.js';
-import { LOOPBACK_ONLY } from '../../src/runtime/steps.js';
+import { LOOPBACK_ONLY } from '../../src/runtime/launch-steps.js';
 
 const INSIDE = ['sh', '-c', 'echo "lo=$(cat /sys/class/net/lo/flags)"; echo "ifaces=$(ls /sys/class/net | tr "\\n" " ")"'];
 // IFF_UP is bit 0 of the flags: 0x9 is UP|LOOPBACK, 0x8 a loopback that is down.
@@ -14,7 +14,6 @@ const up = (flags: string | undefined): boolean => (Number(flags) & 1) === 1;
 
 for (const [label, args, skip] of [
   ['droidcheck-init', ['--init', 'c'], nativeSkip],
-  ['node init', ['--init', 'node'], launchSkip],
   ['busybox', ['--no-ffi'], launchSkip],
 ] as const) {
   t.test(`a network namespace of its own has its loopback up (${label})`, { skip }, async (t) => {

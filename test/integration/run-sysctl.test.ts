@@ -12,7 +12,6 @@ const INSIDE = ['sh', '-c', 'echo "shmmax=$(cat /proc/sys/kernel/shmmax) ttl=$(c
 
 for (const [label, args, skip] of [
   ['droidcheck-init', ['--init', 'c'], nativeSkip],
-  ['node init', ['--init', 'node'], launchSkip],
   ['busybox', ['--no-ffi'], launchSkip],
 ] as const) {
   t.test(`sysctls in the container's namespaces and its umask (${label})`, { skip }, async (t) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { BUSYBOX, makeBundle, NO_KOFFI, aarch64Elf } from '../helpers/bundle.js';
+import { BUSYBOX, makeBundle, aarch64Elf } from '../helpers/bundle.js';
 import { facts, INSIDE, pid1Fds } from '../helpers/inside.js';
 import { validateRunReport } from '../helpers/schemas.js';
 
@@ -87,18 +87,21 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
   t.match(r.report.launch.steps.at(-1), { name: 'exec', status: 'ok' });
   t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount left behind on the host');
 
-  // The koffi path on the same bundle: the same steps with the same outcomes.
-  const ffi = run(bundle, 'ffi.yaml', '--fix-config', '--init', 'node');
-  t.equal(ffi.status, 7, ffi.stderr);
-  t.equal(ffi.report.runtime.path, 'ffi');
-  const a = statuses(ffi.report.launch.steps);
+  // droidcheck-init on the same bundle: the same steps with the same outcomes, but for what busybox cannot do.
+  const native = run(bundle, 'native.yaml', '--fix-config', '--init', 'c');
+  t.equal(native.status, 7, native.stderr);
+  t.equal(native.report.runtime.path, 'native');
+  const a = statuses(native.report.launch.steps);
   const b = statuses(r.report.launch.steps);
-  if (b['capabilities'] === 'skipped') {
-    t.equal(a['capabilities'], 'ok');
-    delete a['capabilities'];
-    delete b['capabilities'];
+  for (const name of ['bounding set', 'capabilities']) {
+    if (b[name] !== 'skipped') continue;
+    t.equal(a[name], 'ok', `${name}: droidcheck-init does it`);
+    delete a[name];
+    delete b[name];
   }
-  t.same(b, a, 'the same steps and statuses on both paths');
+  delete a['tools'];
+  delete b['tools'];
+  t.same(b, a, 'the same steps and statuses through both backends');
   const seen = (x: { stdout: string }, capsAlike: boolean): Record<string, string> => {
     const f = facts(x.stdout);
     if (!capsAlike) {
@@ -108,21 +111,17 @@ t.test('--no-ffi: the tools path on the stock runc spec', { skip }, async (t) =>
     return { ...f, fds: pid1Fds(x.stdout) };
   };
   const capsAlike = caps?.status === 'ok';
-  t.same(seen(r, capsAlike), seen(ffi, capsAlike), `the same view from inside the container on both paths${capsAlike ? '' : ' (but for the capabilities busybox cannot drop)'}`);
-  t.comment(`launch times: ffi ${ffi.ms} ms, tools ${r.ms} ms`);
+  t.same(seen(r, capsAlike), seen(native, capsAlike), `the same view from inside the container through both backends${capsAlike ? '' : ' (but for the capabilities busybox cannot drop)'}`);
+  t.comment(`launch times: droidcheck-init ${native.ms} ms, tools ${r.ms} ms`);
 
   // Every way onto the tools path: the same steps, statuses and view from inside as --no-ffi.
-  // (--init node: without it, a built droidcheck-init would launch when koffi does not load; run-native.test.ts.)
-  const withNodeOptions = (extra: string): Record<string, string> => ({ NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} ${extra}` });
   const ways: [string, Record<string, string>, RegExp][] = [
     ['DROIDCHECK_NO_FFI=1', { DROIDCHECK_NO_FFI: '1' }, /^--no-ffi: launched through busybox \S*busybox/],
-    ['koffi.node does not dlopen', withNodeOptions(NO_KOFFI.dlopen), /^koffi does not load \(dlopen failed: .*\): launched through busybox \S*busybox/],
-    ["process.platform 'android'", withNodeOptions(NO_KOFFI.android), /^koffi does not load \(Cannot find the native Koffi module.*\): launched through busybox \S*busybox/],
     // No busybox, util-linux or toybox on PATH: the bundle's own static busybox (same machine) does everything.
-    ["the bundle's own busybox only (PATH=/nonexistent, android)", { PATH: '/nonexistent', ...withNodeOptions(NO_KOFFI.android) }, /launched through busybox \S+\/rootfs\/bin\/busybox \(the bundle's own\)/],
+    ["the bundle's own busybox only (PATH=/nonexistent)", { PATH: '/nonexistent', DROIDCHECK_NO_FFI: '1' }, /launched through busybox \S+\/rootfs\/bin\/busybox \(the bundle's own\)/],
   ];
   for (const [how, env, detail] of ways) {
-    const w = runEnv(env, bundle, `${how.replace(/\W+/g, '-')}.yaml`, '--fix-config', '--init', 'node');
+    const w = runEnv(env, bundle, `${how.replace(/\W+/g, '-')}.yaml`, '--fix-config');
     t.equal(w.status, 7, `${how}: ${w.stderr}`);
     t.ok(validate(w.report), JSON.stringify(validate.errors));
     t.match(w.report.runtime, { name: 'embedded', path: 'tools' }, how);

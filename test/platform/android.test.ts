@@ -93,7 +93,7 @@ t.test('live-path selection does not look at the platform', async (t) => {
   t.same((linux as unknown[][]).map((r) => r[0]), ['ffi', 'tools', 'tools']);
 });
 
-t.test('the runtime choice under android: koffi finds no module, the launch goes through tools', async (t) => {
+t.test('the tools launch under android: koffi finds no module, which the launch no longer needs', async (t) => {
   asAndroid(t);
   t.throws(() => loadLibc(), { message: /Cannot find the native Koffi module/ }, "koffi's own loader fails for android-x64, as on a 32-bit ARM phone");
   const dir = mkdtempSync(join(tmpdir(), 'droidcheck-android-'));
@@ -102,12 +102,12 @@ t.test('the runtime choice under android: koffi finds no module, the launch goes
   writeFileSync(join(dir, 'config.json'), JSON.stringify(stockSpec()));
   let err = '';
   const host = new FixtureHost('android7-3.10');
-  const opts: RunOptions = { bundle: dir, fixConfig: false, inPlace: false, runtime: 'embedded', hostFixes: false, verbose: true, redact: false, noFfi: false, init: 'node', report: join(dir, 'r.json') };
+  const opts: RunOptions = { bundle: dir, fixConfig: false, inPlace: false, runtime: 'embedded', hostFixes: false, verbose: true, redact: false, noFfi: true, init: 'auto', report: join(dir, 'r.json') };
   // stdin is not a terminal here: the tools launch stops at process.terminal before anything runs.
-  // (--init node: a droidcheck-init built for this machine would launch instead of the tools.)
+  // (--no-ffi: a droidcheck-init built for this machine would launch instead of the tools.)
   const code = await runCommand(opts, { host, stderr: (s) => void (err += s), color: false, stdinIsTty: false, now: new Date(0), platform: process.platform, arch: 'arm64', execPath: '/proc/self/exe' });
   t.equal(code, 125, err);
-  t.match(err, /koffi does not load \(Cannot find the native Koffi module[^)]*\): launched through busybox \/data\/local\/tmp\/busybox/);
+  t.match(err, /--no-ffi: launched through busybox \/data\/local\/tmp\/busybox/);
   const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { runtime: { path: string }; probe: { host: { platform: string } }; launch: { steps: { name: string; status: string }[] } };
   t.equal(report.runtime.path, 'tools');
   t.equal(report.probe.host.platform, 'android');

@@ -1,7 +1,9 @@
 // The tools path: which tools are picked, the script, and how tool messages become errnos.
 
 import t from 'tap';
-import { errnoFromMessage, findToolset, parseToolsOutput, toolsScript, type Toolset } from '../../src/probes/live/tools.js';
+import { errnoFromMessage } from '../../src/sys/errno.js';
+import { findToolset, type Toolset } from '../../src/host/tools.js';
+import { parseToolsOutput, toolsScript } from '../../src/probes/live/tools.js';
 import { runLive, syscallsFromKallsyms } from '../../src/probes/live/index.js';
 import { emptyLive } from '../../src/probes/live/types.js';
 import { FixtureHost } from '../helpers/fixture-host.js';

@@ -2,7 +2,8 @@
 // the tool named for every live test, and the FFI state in the report.
 
 import t from 'tap';
-import { bundleBusybox, findToolset, parseToolsOutput, toolsScript, type Toolset } from '../../src/probes/live/tools.js';
+import { bundleBusybox, findToolset, type Toolset } from '../../src/host/tools.js';
+import { parseToolsOutput, toolsScript } from '../../src/probes/live/tools.js';
 import { runLive } from '../../src/probes/live/index.js';
 import { gatherFacts } from '../../src/probes/facts.js';
 import { ALL_CHECKS } from '../../src/probes/registry.js';

@@ -6,51 +6,38 @@ import { readFileSync } from 'node:fs';
 import { buildPlan } from '../../src/runtime/plan.js';
 import type { OciSpec } from '../../src/runtime/spec.js';
 import { findNativeInit, initArgv, nativeInitPath } from '../../src/runtime/native-init.js';
-import { explainExecFailure, finishLaunch, parseStepLine, terminalStep } from '../../src/runtime/launch-result.js';
+import { launchSteps } from '../../src/runtime/launch-steps.js';
+import { explainExecFailure, finishLaunch, terminalStep } from '../../src/runtime/launch-result.js';
 import { aarch64Elf } from '../helpers/bundle.js';
 
 const stock = (): OciSpec => JSON.parse(readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8')) as OciSpec;
 
-/** The values after each occurrence of a flag. */
-function values(argv: string[], flag: string, n: number): string[][] {
-  const out: string[][] = [];
-  argv.forEach((a, i) => {
-    if (a === flag && i < argv.indexOf('--')) out.push(argv.slice(i + 1, i + 1 + n));
-  });
+/** initArgv's records read back: what droidcheck-init's parse() sees. */
+function records(argv: string[]): { kind: string; desc: string; path: string; args: string[] }[] {
+  const out = [];
+  for (let i = 0; i < argv.length; ) {
+    const n = Number(argv[i + 1]);
+    out.push({ kind: argv[i]!, desc: argv[i + 2]!, path: argv[i + 3]!, args: argv.slice(i + 4, i + 4 + n) });
+    i += 4 + n;
+  }
   return out;
 }
 
-t.test('the plan as droidcheck-init arguments', async (t) => {
+t.test('the launch steps as droidcheck-init records', async (t) => {
   const spec = stock();
   spec.process!.user = { uid: 1000, gid: 100, additionalGids: [3003, 3004] };
   spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 2048 }];
-  const plan = buildPlan(spec, '/bundle', { noPivot: true });
-  const argv = initArgv(plan);
-  t.same(values(argv, '--ns', 2), [['pid', '536870912'], ['network', '1073741824'], ['ipc', '134217728'], ['uts', '67108864'], ['mount', '131072']]);
-  t.same(values(argv, '--rootfs', 1), [['/bundle/rootfs']]);
-  t.same(values(argv, '--hostname', 1), [['runc']]);
-  const mounts = values(argv, '--mount', 8);
-  t.equal(mounts.length, plan.mounts.length, 'one --mount per mount');
-  t.same(mounts[0], ['/proc', 'proc', 'proc', '0', '', '0', '-1', '0']);
-  const dev = mounts.find((m) => m[0] === '/dev');
-  t.same(dev, ['/dev', 'tmpfs', 'tmpfs', String(0x2 | 0x1000000), 'mode=755,size=65536k', '0', '-1', '0'], 'flags as numbers, data kept together');
-  t.ok(argv.includes('--no-pivot'));
-  t.ok(argv.includes('--readonly-root'));
-  t.ok(argv.includes('--no-new-privs'));
-  t.same(values(argv, '--mask', 1).length, plan.maskedPaths.length);
-  t.same(values(argv, '--readonly', 1).length, plan.readonlyPaths.length);
-  t.same(values(argv, '--rlimit', 4), [['RLIMIT_NOFILE', '7', '1024', '2048']]);
-  t.same(values(argv, '--user', 3), [['1000', '100', '3003,3004']]);
-  t.same(values(argv, '--caps', 5), [[plan.caps!.bounding, plan.caps!.effective, plan.caps!.permitted, plan.caps!.inheritable, String(plan.caps!.ambient.length)]]);
-  t.same(values(argv, '--cwd', 1), [['/']]);
-  t.same(values(argv, '--env', 1).map(([e]) => e), plan.env);
-  t.same(argv.slice(argv.indexOf('--') + 1), plan.args, 'the workload argv last, after --');
-
-  const bare = buildPlan({ ociVersion: '1.0.2', process: { user: { uid: 0, gid: 0 }, args: ['sh', '--', '-x'], cwd: '/' }, root: { path: 'rootfs' }, linux: { namespaces: [{ type: 'mount' }] } } as OciSpec, '/b');
-  const a = initArgv(bare);
-  t.notOk(a.includes('--hostname') || a.includes('--caps'), 'no hostname or caps when the config has none');
-  t.same(values(a, '--user', 3), [['0', '0', '']], 'no groups: an empty value');
-  t.same(a.slice(a.indexOf('--') + 1), ['sh', '--', '-x'], 'a -- inside the workload argv stays the workload\'s');
+  const steps = launchSteps(buildPlan(spec, '/bundle', { noPivot: true }));
+  const recs = records(initArgv(steps));
+  const back = recs.filter((r) => r.kind === 'step').map((r) => r.desc);
+  t.same(back, steps.map((s) => s.name), 'one step record per step, in order');
+  t.same(recs.filter((r) => r.kind !== 'step'), steps.flatMap((s) => s.ops), 'every operation with its desc, path and arguments');
+  t.same(recs[0], { kind: 'step', desc: 'namespaces', path: '', args: ['pid, network, ipc, uts', ''] });
+  t.same(recs.find((r) => r.kind === 'setrlimit')?.args, ['RLIMIT_NOFILE', '7', '1024', '2048']);
+  t.same(recs.find((r) => r.kind === 'setgroups')?.args, ['3003,3004']);
+  t.same(recs.find((r) => r.kind === 'chroot')?.args, ['/bundle/rootfs']);
+  const exec = recs.find((r) => r.kind === 'exec')!;
+  t.same(exec.args, [String(spec.process!.env!.length), ...spec.process!.env!, ...spec.process!.args!], 'NENV, the env, then the workload argv');
 });
 
 t.test('findNativeInit only takes a binary built for this machine', async (t) => {
@@ -64,19 +51,6 @@ t.test('findNativeInit only takes a binary built for this machine', async (t) =>
   t.match(findNativeInit('aarch64', join(dir, 'arm')), { path: join(dir, 'arm'), machine: 'aarch64' });
   t.ok(nativeInitPath('aarch64').endsWith('/dist/native/droidcheck-init-aarch64'), 'beside dist/src, where scripts/build-init.mjs writes it');
   t.match(findNativeInit('riscv64'), { reason: /droidcheck-init-riscv64 was not built/ }, 'one file per machine');
-});
-
-t.test('step lines: errno numbers become names and classes', async (t) => {
-  t.same(parseStepLine('{"name":"rootfs","status":"ok","path":"/b/rootfs"}'), { name: 'rootfs', status: 'ok', path: '/b/rootfs' });
-  t.same(parseStepLine('{"name":"mount /dev/mqueue","status":"failed","op":"mount -t mqueue mqueue on /dev/mqueue","path":"/r/dev/mqueue","errnum":19}'), {
-    name: 'mount /dev/mqueue', status: 'failed', op: 'mount -t mqueue mqueue on /dev/mqueue', path: '/r/dev/mqueue', errno: 'ENODEV', class: 'kernel-feature',
-  });
-  t.match(parseStepLine('{"name":"namespaces","status":"failed","op":"unshare(ipc)","errnum":22,"detail":"the kernel has no ipc namespace"}'), { errno: 'EINVAL', class: 'kernel-feature' });
-  t.match(parseStepLine('{"name":"no_new_privs","status":"skipped","errnum":22}'), { errno: 'EINVAL', status: 'skipped' });
-  t.notOk('class' in parseStepLine('{"name":"no_new_privs","status":"skipped","errnum":22}'), 'only failures get a class');
-  t.match(parseStepLine('{"name":"x","status":"failed","errnum":99999}'), { errno: 'errno 99999' });
-  t.match(parseStepLine('{"name":"x","status":"failed","errno":"EPERM","class":"internal"}'), { class: 'internal' }, 'a class given is kept');
-  t.same(parseStepLine('not json'), { name: 'init', status: 'failed', detail: 'unreadable step report: not json', class: 'internal' });
 });
 
 t.test('an exec failure on a foreign ELF says which machine', async (t) => {
@@ -111,9 +85,3 @@ t.test('terminal and the launch result', async (t) => {
   });
 });
 
-t.test('droidcheck-init reports the network step in the same words as the other launchers', async (t) => {
-  const { readFileSync } = await import('node:fs');
-  const { LOOPBACK_ONLY } = await import('../../src/runtime/steps.js');
-  const source = readFileSync(new URL('../../../src/native/droidcheck-init.c', import.meta.url), 'utf8');
-  t.equal(/#define LOOPBACK_ONLY "([^"]*)"/.exec(source)?.[1], LOOPBACK_ONLY);
-});

@@ -45,10 +45,11 @@ if (skip !== undefined) {
         bundle: `${DC} rootfs /data/b --busybox /bin/busybox -- sh -c 'echo "hello from PID $$ in $(hostname)"'`,
         nofix: `${DC} run /data/b --report /data/r0.json </dev/null; echo "exit=$?"; ${steps('/data/r0.json')}`,
         fix: `${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`,
-        fixnode: `${DC} run /data/b --fix-config --init node --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`,
+        fixtools: `${DC} run /data/b --fix-config --no-ffi --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`,
         limits:
           `${DC} rootfs /data/c --busybox /bin/busybox -- sh -c 'dd if=/dev/zero of=/big/f bs=1M count=200 2>/dev/null && echo wrote-all; echo done' >/dev/null && node -e '${LIMITS}' && ` +
           `${DC} run /data/c --fix-config --report /data/r4.json </dev/null; echo "exit=$?"; ${steps('/data/r4.json')}; echo "left=$(ls /dev/memcg /dev/cpuctl /dev/cpuset | grep -c droidcheck)"`,
+        limitstools: `${DC} run /data/c --fix-config --no-ffi --report /data/r5.json </dev/null; echo "exit=$?"; ${steps('/data/r5.json')}; echo "left=$(ls /dev/memcg /dev/cpuctl /dev/cpuset | grep -c droidcheck)"`,
         ...(hasRunc
           ? { runc: `${DC} run /data/b --fix-config --runtime runc --host-fixes --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}; grep -c devices /proc/mounts` }
           : {}),
@@ -87,12 +88,14 @@ if (skip !== undefined) {
     t.match(fix.output, /step chroot=ok/, 'no pivot_root on an initramfs root: chroot');
     t.match(fix.output, /runtime=embedded path=native/, 'launched by droidcheck-init (built by npm run build)');
 
-    const fixnode = step('fixnode');
-    t.match(fixnode.output, /hello from PID 1 in runc/, 'the node init (koffi) launches the same bundle');
-    t.match(fixnode.output, /started=true exit=0 runtime=embedded path=ffi/);
-    t.match(fixnode.output, /step chroot=ok/);
+    const fixtools = step('fixtools');
+    t.match(fixtools.output, /hello from PID 1 in runc/, 'the sh backend (busybox) launches the same bundle');
+    t.match(fixtools.output, /started=true exit=0 runtime=embedded path=tools/);
+    t.match(fixtools.output, /step chroot=ok/);
 
-    const limits = step('limits');
+    for (const name of ['limits', 'limitstools']) {
+    const limits = step(name);
+    t.comment(`${name}: ${name === 'limits' ? 'droidcheck-init' : 'the sh backend (--no-ffi)'}`);
     t.notMatch(limits.output, /wrote-all/, 'a 200 MB tmpfs write under a 64 MiB limit in /dev/memcg is stopped');
     t.match(limits.output, /^step cgroup memory=ok$/m, 'memory limit in a group under /dev/memcg');
     t.match(limits.output, /^step cgroup cpu=ok$/m, 'cpu shares in a group under /dev/cpuctl');
@@ -100,6 +103,7 @@ if (skip !== undefined) {
     t.match(limits.output, /^step cgroup pids=skipped$/m, 'no pids controller (4.3+): a skipped step, not a silent no-op');
     t.match(limits.output, /^step cgroup join=ok$/m);
     t.match(limits.output, /^left=0$/m, 'the groups are removed afterwards');
+    }
 
     if (hasRunc) {
       const runc = step('runc');

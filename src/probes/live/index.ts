@@ -2,7 +2,9 @@
 // else tools (busybox, util-linux, toybox). Records which and why.
 
 import type { Host } from '../../host/host.js';
-import { errnoFromMessage, findToolset, runToolsLive, type ToolOptions } from './tools.js';
+import { runToolsLive } from './tools.js';
+import { findToolset, type ToolOptions } from '../../host/tools.js';
+import { errnoFromMessage } from '../../sys/errno.js';
 import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
 import { errnoName } from '../../sys/errno.js';
 
