@@ -91,9 +91,10 @@ export const rlimitValue = (v: number): string => (v >= 2 ** 63 ? 'unlimited' : 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function namespaceSteps(plan: LaunchPlan): LaunchStep[] {
-  // With groups to join, PID 1 makes the cgroup namespace after joining them, so it is rooted at the container's group.
-  const later = plan.cgroups.length > 0 && plan.namespaces.includes('cgroup');
-  const made = plan.namespaces.filter((n) => !(later && n === 'cgroup'));
+  // PID 1 makes the cgroup namespace itself, after joining the container's groups, so it is rooted there
+  // (and busybox's unshare, which has no -C, can still make the others).
+  const later = plan.namespaces.includes('cgroup');
+  const made = plan.namespaces.filter((n) => n !== 'cgroup');
   const shown = made.filter((n) => n !== 'mount').join(', ') || 'none';
   const args = made.flatMap((n) => {
     const k = nsByOci(n);
@@ -104,7 +105,7 @@ function namespaceSteps(plan: LaunchPlan): LaunchStep[] {
     const writes = plan.cgroups.map((dir) => op('write', `write 0 to ${dir}/cgroup.procs`, `${dir}/cgroup.procs`, `${dir}/cgroup.procs`, '0'));
     steps.push(step('cgroup join', writes, plural(plan.cgroups.length, 'group')));
   }
-  if (later) steps.push(step('cgroup namespace', [op('unshare-cgroup', 'unshare(CLONE_NEWCGROUP)', '')], "rooted at the container's group"));
+  if (later) steps.push(step('cgroup namespace', [op('unshare-cgroup', 'unshare(CLONE_NEWCGROUP)', '')], plan.cgroups.length ? "rooted at the container's group" : "rooted at droidcheck's group"));
   return steps;
 }
 

@@ -78,7 +78,7 @@ export function stepTool(name: string, t: LaunchTools, chosen: Record<string, st
     const u = chosen['user'];
     return u ? u.split(' ').map((a) => tool(a)).join(' + ') : undefined;
   }
-  if (name === 'exec') return tool('sh', 'sh');
+  if (name === 'exec' || name === 'cwd') return tool('sh', 'sh');
   return undefined;
 }
 
