@@ -3,7 +3,10 @@
 // live tests (probes/live/tools.ts), the tools launcher (runtime/launch-sh.ts),
 // the external runtimes and the docker checks.
 
-import type { Host } from './host.js';
+import type { HostFiles, HostProcesses } from './host.js';
+
+/** What tool discovery reads and runs. */
+type ToolHost = HostFiles & HostProcesses;
 import { machineFromUname, parseElf } from '../sys/elf.js';
 
 /** The programs the tools path uses; each may be a multi-call binary plus applet. */
@@ -48,7 +51,7 @@ export const BUNDLE_BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox', '/sbin/
 const FAMILY: Record<ToolRole, string> = { sh: 'sh', unshare: 'util-linux', mount: 'util-linux', pivot_root: 'util-linux', chroot: 'coreutils' };
 
 /** The report label of a tool found by name: toybox/busybox when the path leads to one. */
-async function labelOf(host: Host, role: ToolRole, argv: string[]): Promise<string> {
+async function labelOf(host: ToolHost, role: ToolRole, argv: string[]): Promise<string> {
   const [file, applet] = argv as [string, string | undefined];
   if (applet !== undefined) return `${/toybox/.test(file) ? 'toybox' : 'busybox'} ${file} ${applet}`;
   const real = (await host.realpath(file)) ?? file;
@@ -58,7 +61,7 @@ async function labelOf(host: Host, role: ToolRole, argv: string[]): Promise<stri
 }
 
 /** A busybox in the bundle's rootfs that runs here: static, for this machine. Null with a reason otherwise. */
-export async function bundleBusybox(host: Host, rootfs: string): Promise<{ path: string | null; note?: string }> {
+export async function bundleBusybox(host: ToolHost, rootfs: string): Promise<{ path: string | null; note?: string }> {
   const here = machineFromUname(host.uname().machine);
   for (const rel of BUNDLE_BUSYBOX_PATHS) {
     const path = `${rootfs}${rel}`;
@@ -78,7 +81,7 @@ export async function bundleBusybox(host: Host, rootfs: string): Promise<{ path:
 }
 
 /** A busybox that runs and has sh: its applets; null with a note otherwise. */
-async function tryBusybox(host: Host, path: string, source: BusyboxSource, notes: string[]): Promise<Toolset | null> {
+async function tryBusybox(host: ToolHost, path: string, source: BusyboxSource, notes: string[]): Promise<Toolset | null> {
   const list = await host.exec(path, ['--list']);
   const applets = new Set(list.stdout.split('\n'));
   if (list.exitCode !== 0 || !applets.has('sh')) {
@@ -100,7 +103,7 @@ async function tryBusybox(host: Host, path: string, source: BusyboxSource, notes
  * static busybox (run only, when its ELF machine is this one's), then each
  * tool from PATH (util-linux), then toybox applets.
  */
-export async function findToolset(host: Host, opts: ToolOptions = {}): Promise<Toolset | null> {
+export async function findToolset(host: ToolHost, opts: ToolOptions = {}): Promise<Toolset | null> {
   const notes: string[] = [];
   if (opts.busybox) {
     const t = await tryBusybox(host, opts.busybox, 'option', notes);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Host } from '../host/host.js';
+import type { HostFiles, HostProcesses } from '../host/host.js';
 import { parseMountinfo } from '../sys/mountinfo.js';
 import { findToolset } from '../host/tools.js';
 import type { OciSpec } from './spec.js';
@@ -43,7 +43,7 @@ export function noprefixCpusets(mountinfo: string): string[] {
  * A command line that runs argv in a private mount namespace without the
  * noprefix cpuset mounts, so the runtime skips cpuset; the host keeps them.
  */
-export async function withoutNoprefixCpuset(host: Host, argv: string[], mounts: string[]): Promise<string[] | null> {
+export async function withoutNoprefixCpuset(host: HostFiles & HostProcesses, argv: string[], mounts: string[]): Promise<string[] | null> {
   const t = await findToolset(host);
   if (!t?.unshare || mounts.length === 0) return null;
   const [sh, ...shArgs] = t.sh;
@@ -55,7 +55,7 @@ export async function withoutNoprefixCpuset(host: Host, argv: string[], mounts: 
  * Mounts the devices controller runc needs, each change journaled before it is made; a directory
  * that existed is never removed afterwards (it may hold mounts of other namespaces).
  */
-async function applyHostFixes(host: Host, steps: StepOutcome[], journal: Journal): Promise<void> {
+async function applyHostFixes(host: HostFiles & HostProcesses, steps: StepOutcome[], journal: Journal): Promise<void> {
   const cgroups = (await host.readFile('/proc/cgroups'))?.toString() ?? '';
   const mountinfo = (await host.readFile('/proc/self/mountinfo'))?.toString() ?? '';
   if (!devicesFixNeeded(cgroups, mountinfo)) {
@@ -93,7 +93,7 @@ async function applyHostFixes(host: Host, steps: StepOutcome[], journal: Journal
 }
 
 /** Undoes a journal's entries with the host's tools. */
-export function undoJournal(host: Host, entries: readonly JournalEntry[]): Promise<UndoResult[]> {
+export function undoJournal(host: HostFiles & HostProcesses, entries: readonly JournalEntry[]): Promise<UndoResult[]> {
   return undoEntries(entries, async (argv) => {
     const r = await host.exec(argv[0] as string, argv.slice(1));
     return { exitCode: r.exitCode, message: (r.stderr || r.spawnError || '').trim() };
@@ -117,7 +117,7 @@ export async function launchExternal(
   spec: OciSpec,
   bundle: string,
   opts: ExternalOptions,
-  io: { host: Host; stderr: (s: string) => void },
+  io: { host: HostFiles & HostProcesses; stderr: (s: string) => void },
 ): Promise<{ started: boolean; exitCode: number; steps: StepOutcome[]; hostChanges: UndoResult[]; runtime: { name: string; path: 'external'; flags: string[] } }> {
   const steps: StepOutcome[] = [];
   const name = opts.runtime;
@@ -220,7 +220,7 @@ async function mkTemp(journal: Journal, prefix: string): Promise<string> {
 }
 
 /** Undoes everything the journal holds, in reverse; the journal file goes once nothing is left. */
-async function undo(host: Host, journal: Journal): Promise<UndoResult[]> {
+async function undo(host: HostFiles & HostProcesses, journal: Journal): Promise<UndoResult[]> {
   const results = await undoJournal(host, journal.entries);
   if (results.every((r) => r.undone)) journal.close();
   // The temporary directories and the container are droidcheck's own business: only host fixes are reported.

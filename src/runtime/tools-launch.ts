@@ -9,7 +9,7 @@ import { exitStatus, supervise } from './supervise.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { machine } from 'node:os';
-import type { Host } from '../host/host.js';
+import type { HostFiles, HostProcesses } from '../host/host.js';
 import { findToolset, type ToolOptions, type Toolset } from '../host/tools.js';
 import { errnoFromMessage } from '../sys/errno.js';
 import { interruptedStep, parseStepLines, terminalStep, type LaunchResult } from './launch-result.js';
@@ -111,7 +111,7 @@ export interface ToolsLaunchResult extends LaunchResult {
 }
 
 /** Finds the tools to launch with: a busybox with sh, unshare, mount and pivot_root, else util-linux. */
-export async function findLaunchTools(host: Host, tools: ToolOptions = {}): Promise<LaunchTools | { missing: string; tool: string; notes?: string[] }> {
+export async function findLaunchTools(host: HostFiles & HostProcesses, tools: ToolOptions = {}): Promise<LaunchTools | { missing: string; tool: string; notes?: string[] }> {
   const t = await findToolset(host, tools);
   if (!t) return { missing: 'a shell (sh)', tool: 'none' };
   const notes = t.notes ?? [];
@@ -122,7 +122,7 @@ export async function findLaunchTools(host: Host, tools: ToolOptions = {}): Prom
 }
 
 /* c8 ignore start - needs root and a real launch; covered by test/integration/run-tools.test.ts */
-export async function launchWithTools(plan: LaunchPlan, host: Host, opts: { busybox?: string }): Promise<ToolsLaunchResult> {
+export async function launchWithTools(plan: LaunchPlan, host: HostFiles & HostProcesses, opts: { busybox?: string }): Promise<ToolsLaunchResult> {
   const result = await launchWithToolsInner(plan, host, opts);
   return result.tools ? { ...result, steps: result.steps.map((s) => withTool(s, result.tools as LaunchTools, result.chosen ?? {})) } : result;
 }
@@ -133,7 +133,7 @@ function withTool(s: StepOutcome, t: LaunchTools, chosen: Record<string, string>
   return tool ? { ...s, tool } : s;
 }
 
-async function launchWithToolsInner(plan: LaunchPlan, host: Host, opts: { busybox?: string }): Promise<ToolsLaunchResult & { tools?: LaunchTools; chosen?: Record<string, string> }> {
+async function launchWithToolsInner(plan: LaunchPlan, host: HostFiles & HostProcesses, opts: { busybox?: string }): Promise<ToolsLaunchResult & { tools?: LaunchTools; chosen?: Record<string, string> }> {
   const steps: StepOutcome[] = [];
   // --busybox, busybox on PATH, the bundle's own static busybox, util-linux, toybox.
   const found = await findLaunchTools(host, { ...(opts.busybox !== undefined ? { busybox: opts.busybox } : {}), bundleRootfs: plan.rootfs });
