@@ -27,20 +27,27 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
   // After pivot_root the host's tools are gone: the busybox's directory stays open on fd 8 and it
   // runs as /proc/self/fd/8/<name> (the name must begin with "busybox" for applets to chain).
   const post = t.busybox ? `/proc/self/fd/8/${basename(t.busybox)}` : '';
-  const tn = q(t.busybox ?? "the container's tools");
   return {
     unshare: `op_unshare() { :; }`, // made by unshare(1) before this shell started
     write: `op_write() { { say "$2" >"$RP$1"; } 2>/dev/null && return 0; if [ -e "$RP$1" ]; then fail 'write error: the kernel refused'; fi; fail 'No such file or directory'; }`,
     'unshare-cgroup':
       `op_unshare_cgroup() { if ${unshare} -C true >/dev/null 2>&1; then tool 'cgroup namespace' unshare; end; exec ${unshare} -C ${sh} -c "$REST" sh; fi; ` +
       `SKIP=${q(`${t.unshare.join(' ')} has no -C: the container shares the host's cgroup namespace`)}; end; exec ${sh} -c "$REST" sh; }`,
-    'make-rprivate': `op_make_rprivate() { run x mount --make-rprivate /; }`,
+    // busybox and util-linux: --make-rprivate; toybox: -o rprivate (busybox refuses that form).
+    'make-rprivate': `op_make_rprivate() { H=rprivate; op_propagation /; }`,
     'mkdir-target': `op_mkdir_target() { [ -e "$1" ] && return 0; if [ -n "$2" ] && [ -e "$2" ] && [ ! -d "$2" ]; then run x mkdir -p "\${1%/*}"; run x touch "$1"; else run x mkdir -p "$1"; fi; }`,
     bind: `op_bind() { if [ "$3" = 1 ]; then run x mount --rbind "$1" "$2"; else run x mount --bind "$1" "$2"; fi; }`,
-    mount: `op_mount() { if [ -n "$H" ]; then run x mount -t "$1" -o "$H" "$2" "$3"; else run x mount -t "$1" "$2" "$3"; fi; }`,
+    // toybox's mount does not know strictatime (it would reach the filesystem as data: EINVAL): without it, said in a note.
+    mount:
+      `op_mount() { if [ -z "$H" ]; then run x mount -t "$1" "$2" "$3"; return; fi; x mount -t "$1" -o "$H" "$2" "$3" 2>/dev/null && return 0; ` +
+      `case ",$H," in *,strictatime,*) o=$(IFS=,; set -f; r=; for w in $H; do [ "$w" = strictatime ] || r="$r,$w"; done; say "\${r#,}"); ` +
+      `if x mount -t "$1" -o "$o" "$2" "$3" 2>/dev/null; then note "strictatime not applied (the mount tool does not know it)"; return 0; fi;; esac; run x mount -t "$1" -o "$H" "$2" "$3"; }`,
     // Two paths: with one, busybox looks the target up in /proc/mounts and remounts the host's path after `mount --move . /`.
-    remount: `op_remount() { run x mount -o "$H" "$RP$1" "$RP$1"; }`,
-    propagation: `op_propagation() { [ -z "$H" ] || run x mount "$H" "$1"; }`,
+    // toybox wants the one-path form, and finds no target in /proc/mounts once the root was moved (no pivot_root): then the step is skipped, saying so.
+    remount:
+      `op_remount() { { x mount -o "$H" "$RP$1" "$RP$1" 2>/dev/null || x mount -o "$H" "$RP$1" 2>/dev/null; } && return 0; ` +
+      `if [ "$RP" = . ]; then m=$(x mount -o "$H" "$RP$1" 2>&1); SKIP="$1 not remounted ($H): \${m:-failed}: the mount tool cannot find it once the root was moved"; return 0; fi; run x mount -o "$H" "$RP$1"; }`,
+    propagation: `op_propagation() { [ -z "$H" ] || x mount "--make-$H" "$1" 2>/dev/null || x mount -o "$H" "$1" "$1" 2>/dev/null || run x mount -o "$H" none "$1"; }`,
     'mknod-or-bind': `op_mknod_or_bind() { [ -e "$1" ] && return 0; x mknod -m 666 "$1" c "$2" "$3" 2>/dev/null && return 0; : >"$1"; run x mount --bind "$4" "$1"; note "\${4##*/} bound from the host"; }`,
     symlink: `op_symlink() { [ -e "$2" ] || [ -L "$2" ] || run x ln -s "$1" "$2"; }`,
     ptmx:
@@ -54,8 +61,14 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
       `op_chroot() { cd "$1" || fail 'No such file or directory'; ${t.busybox ? `exec 8< ${q(dirname(t.busybox))}; ` : ''}run x mount --move . /; ` +
       `${post ? `if [ -e ${q(`.${post}`)} ]; then P=${q(post)}; fi; ` : ''}run x chroot . \${P:+"$P"} true; RP=.; CH=1; }`,
     pty: `op_pty() { note 'no new pty: the workload uses this terminal directly'; }`,
-    mask: `op_mask() { p="$RP$1"; if [ -d "$p" ]; then run x mount -t tmpfs -o ro tmpfs "$p"; elif [ -e "$p" ]; then run x mount --bind "$RP/dev/null" "$p"; fi; }`,
-    readonly: `op_readonly() { p="$RP$1"; [ -e "$p" ] || return 0; run x mount --rbind "$p" "$p"; run x mount -o remount,bind,ro "$p" "$p"; }`,
+    // toybox's mount takes a bind of a character device for a loop device: an empty file of the container's /dev instead, said in a note.
+    mask:
+      `op_mask() { p="$RP$1"; if [ -d "$p" ]; then run x mount -t tmpfs -o ro tmpfs "$p"; elif [ -e "$p" ]; then x mount --bind "$RP/dev/null" "$p" 2>/dev/null && return 0; ` +
+      `e="$RP/dev/.droidcheck-masked"; if { [ -f "$e" ] || { : >"$e" && chmod 0 "$e"; }; } 2>/dev/null && x mount --bind "$e" "$p" 2>/dev/null; then note "$1 masked with an empty file (the mount tool cannot bind /dev/null)"; return 0; fi; ` +
+      `run x mount --bind "$RP/dev/null" "$p"; fi; }`,
+    readonly:
+      `op_readonly() { p="$RP$1"; [ -e "$p" ] || return 0; run x mount --rbind "$p" "$p"; { x mount -o remount,bind,ro "$p" "$p" 2>/dev/null || x mount -o remount,bind,ro "$p" 2>/dev/null; } && return 0; ` +
+      `if [ "$RP" = . ]; then note "$1 NOT read-only (the mount tool cannot remount it once the root was moved)"; return 0; fi; run x mount -o remount,bind,ro "$p"; }`,
     sethostname: `op_sethostname() { run x hostname "$1"; }`,
     'loopback-up':
       `op_loopback_up() { if x ifconfig lo up 2>/dev/null; then tool network ifconfig; elif x ip link set lo up 2>/dev/null; then tool network ip; ` +
@@ -64,18 +77,18 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
     setrlimit:
       `op_setrlimit() { if [ -z "$H" ]; then note "ulimit cannot set $1"; return 0; fi; set -- $H; ` +
       `{ ulimit -H $1 $3 && ulimit -S $1 $2; } 2>/dev/null || { ulimit -S $1 $2 && ulimit -H $1 $3; } 2>/dev/null || fail "$( { ulimit -S $1 $2 && ulimit -H $1 $3; } 2>&1)"; }`,
-    'bounding-set': `op_bounding_set() { probe_tools; if [ "$SP" = full ]; then BSET=$H; else SKIP="${tn.slice(1, -1)} cannot drop the bounding set to $OK (no setpriv --bounding-set): the workload keeps root's capabilities"; fi; }`,
-    seccomp: `op_seccomp() { SKIP=${q(`${t.busybox ?? "the container's tools"} cannot install a seccomp filter: the container runs WITHOUT the profile in config.json (droidcheck-init, or --runtime runc, applies it)`)}; }`,
+    'bounding-set': `op_bounding_set() { probe_tools; if [ "$SP" = full ]; then BSET=$H; else SKIP="$TN cannot drop the bounding set to $OK (no setpriv --bounding-set): the workload keeps root's capabilities"; fi; }`,
+    seccomp: `op_seccomp() { SKIP="$TN"${q(` cannot install a seccomp filter: the container runs WITHOUT the profile in config.json (droidcheck-init, or --runtime runc, applies it)`)}; }`,
     setgroups: `op_setgroups() { GRP=$1; }`,
     setresgid: `op_setresgid() { GID=$1; }`,
     setresuid:
-      `op_setresuid() { USR=$1; probe_tools; run chain run true; if [ "$SP" = full ]; then return 0; fi; ` +
-      `if [ -n "$NS" ]; then [ -z "$GRP" ] || report groups skipped '' '' '' "${tn.slice(1, -1)} sets no supplementary groups ($GRP): no setpriv --groups; nsenter -G clears them"; return 0; fi; ` +
-      `if [ "$USR" = 0 ] && [ "$GID" = 0 ] && [ -z "$GRP" ]; then note "${tn.slice(1, -1)}: no setpriv --reuid and no nsenter -S; uid 0 gid 0 already"; else SKIP="${tn.slice(1, -1)}: no setpriv --reuid and no nsenter -S"; fi; }`,
+      `op_setresuid() { USR=$1; probe_tools; run chain run PATH=/bin:/usr/bin:/sbin:/usr/sbin \${P:+"$P"} sh -c :; if [ "$SP" = full ]; then return 0; fi; ` +
+      `if [ -n "$NS" ]; then [ -z "$GRP" ] || report groups skipped '' '' '' "$TN sets no supplementary groups ($GRP): no setpriv --groups; nsenter -G clears them"; return 0; fi; ` +
+      `if [ "$USR" = 0 ] && [ "$GID" = 0 ] && [ -z "$GRP" ]; then note "$TN: no setpriv --reuid and no nsenter -S; uid 0 gid 0 already"; else SKIP="$TN: no setpriv --reuid and no nsenter -S"; fi; }`,
     capset:
       `op_capset() { if [ "$SP" = full ]; then INH=$H; elif [ "$USR" != 0 ] && [ -n "$NS" ]; then note "uid $USR keeps no capabilities across exec"; ` +
-      `else SKIP="${tn.slice(1, -1)} cannot set the capabilities (no setpriv --inh-caps): the workload keeps root's capabilities"; fi; }`,
-    'no-new-privs': `op_no_new_privs() { if [ "$SP" = full ] || { [ "$SP" = nnp ] && [ -n "$NS" ]; }; then NNP=1; else SKIP="${tn.slice(1, -1)}: no setpriv --no-new-privs"; fi; }`,
+      `else SKIP="$TN cannot set the capabilities (no setpriv --inh-caps): the workload keeps root's capabilities"; fi; }`,
+    'no-new-privs': `op_no_new_privs() { if [ "$SP" = full ] || { [ "$SP" = nnp ] && [ -n "$NS" ]; }; then NNP=1; else SKIP="$TN: no setpriv --no-new-privs"; fi; }`,
     // The final shell does these (and reports them): cd, the command check, closing fds.
     chdir: `op_chdir() { CWD=$1; DEFER=1; }`,
     'reset-process': `op_reset_process() { DEFER=1; }`,
@@ -89,11 +102,12 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
   };
 }
 
-/** The final shell, in the container: every fd above 2 closed but 3 (CVE-2024-21626: a cwd via /proc/self/fd/8), cd, the command's check, exec. */
+/** The final shell, in the container: the fds above 3 closed (CVE-2024-21626: a cwd via /proc/self/fd/8), cd, the command's check, exec. */
 const LAST = [
   `TAB='\t'; if [ "$(command -v printf 2>/dev/null)" = printf ]; then say() { printf '%s\\n' "$1"; }; else say() { print -r -- "$1"; }; fi`,
   `report() { say "STEP$TAB$1$TAB$2$TAB$3$TAB$4$TAB$5$TAB$6" >&3; }`,
-  `for f in /proc/self/fd/*; do n=\${f##*/}; case $n in 0|1|2|3|*[!0-9]*) ;; *) eval "exec $n>&-" 2>/dev/null;; esac; done`,
+  // mksh reads "exec 10>&-" as a command named 10: there only 4-9 (its own fds from 10 up are close-on-exec); busybox ash keeps one open at 251.
+  `for f in /proc/self/fd/*; do n=\${f##*/}; case $n in *[!0-9]*|[0-3]) ;; [4-9]) eval "exec $n>&-" 2>/dev/null;; *) case \${KSH_VERSION:-} in *MIRBSD*) ;; *) eval "exec $n>&-" 2>/dev/null;; esac;; esac; done`,
   `if ! m=$(cd "$1" 2>&1); then report cwd failed "chdir $1" "$1" '' "$m"; exit 125; fi`,
   `D=$1; cd "$D"; shift`,
   // getcwd() of a directory outside the root answers "(unreachable)/..." or fails.
@@ -123,7 +137,7 @@ export function shRuntime(t: ShTools, dry: boolean): string {
   }
   return [
     ...common,
-    `BB=${t.busybox ? q(t.busybox) : "''"}; P=; RP=; CH=; H=; SP=; NS=; PROBED=; GRP=; GID=0; USR=0; BSET=; INH=; NNP=; CWD=/`,
+    `BB=${t.busybox ? q(t.busybox) : "''"}; TN=${q(t.busybox ?? "the container's tools")}; P=; RP=; CH=; H=; SP=; NS=; PROBED=; GRP=; GID=0; USR=0; BSET=; INH=; NNP=; CWD=/`,
     `LAST=${q(LAST)}`,
     // report NAME STATUS OP PATH ERRNO DETAIL: droidcheck-init's line (the errno is named from the message here)
     `report() { say "STEP$TAB$1$TAB$2$TAB$3$TAB$4$TAB$5$TAB$6" >&3; }`,

@@ -42,12 +42,13 @@ export function flagsToOptions(flags: number): string[] {
   return FLAG_OPTIONS.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
 }
 
+/** A propagation mask as mount(8)'s name for it: rprivate, slave... */
 function propagationOption(p: number): string {
   const rec = (p & MS.REC) !== 0 ? 'r' : '';
-  if (p & MS.PRIVATE) return `--make-${rec}private`;
-  if (p & MS.SLAVE) return `--make-${rec}slave`;
-  if (p & MS.SHARED) return `--make-${rec}shared`;
-  if (p & MS.UNBINDABLE) return `--make-${rec}unbindable`;
+  if (p & MS.PRIVATE) return `${rec}private`;
+  if (p & MS.SLAVE) return `${rec}slave`;
+  if (p & MS.SHARED) return `${rec}shared`;
+  if (p & MS.UNBINDABLE) return `${rec}unbindable`;
   return '';
 }
 

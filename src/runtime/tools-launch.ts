@@ -158,7 +158,9 @@ async function launchWithToolsInner(plan: LaunchPlan, host: HostFiles & HostProc
   const { unshare: letters, script, rest } = shLaunchScript(launchSteps(withResolvedTargets(plan)), t);
   const [sh, ...shArgs] = t.sh as [string, ...string[]];
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
-  const exit = await supervise(unshare, [...unshareRest, ...letters, sh, ...shArgs, '-c', script, 'sh', ...(rest ? [rest] : [])], {}, undefined, 'child', plan.stdin);
+  // Only PATH: the tools are found by name where there is no busybox (toybox, util-linux); the workload gets config.json's env (env -i).
+  const env = { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/system/bin:/system/xbin' };
+  const exit = await supervise(unshare, [...unshareRest, ...letters, sh, ...shArgs, '-c', script, 'sh', ...(rest ? [rest] : [])], env, undefined, 'child', plan.stdin);
   const text = exit.lines.map((l) => `${l}\n`).join('');
   const chosen = parseToolLines(text);
   if (exit.error) return fail({ name: 'spawn', status: 'failed', op: `spawn ${unshare}`, errno: exit.error.code ?? 'EIO', class: 'internal' });
