@@ -7,7 +7,8 @@ import type { Host } from '../host/host.js';
 import type { Facts } from '../probes/facts.js';
 import type { CheckOutcome } from '../probes/types.js';
 import type { RunReport } from '../report/run-report.js';
-import { NO_PIVOT_ANNOTATION, type ConfigChange } from '../runtime/fixer.js';
+import type { ConfigChange } from '../runtime/fixer.js';
+import { NO_PIVOT_ANNOTATION } from '../runtime/plan.js';
 import { parseSpec, type OciSpec } from '../runtime/spec.js';
 import type { StepOutcome } from '../runtime/steps.js';
 import type { LauncherChoice } from '../runtime/launcher-choice.js';
@@ -116,14 +117,18 @@ async function launchSpec(spec: OciSpec, bundle: string, opts: RunOptions, io: R
       const version = /^(\d+)\.(\d+)/.exec(release());
       const asked = opts.tty ? { ...spec, process: spec.process ? { ...spec.process, terminal: true } : spec.process } : spec;
       const stdin = (opts.tty || opts.interactive) && !opts.interactive ? 'null' : 'inherit';
-      plan = buildPlan(asked as OciSpec, bundle, { noPivot, machine: launcher && 'path' in launcher ? launcher.machine : machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null, stdin });
+      const compile = spec.linux?.seccomp !== undefined ? { compileSeccomp: (await import('../runtime/seccomp/compile.js')).compileSeccomp } : {};
+      plan = buildPlan(asked as OciSpec, bundle, { ...compile, noPivot, machine: launcher && 'path' in launcher ? launcher.machine : machineFromUname(machine()), kernel: version ? [Number(version[1]), Number(version[2])] : null, stdin });
     } catch (error) {
       const step: StepOutcome = { name: 'plan', status: 'failed', detail: (error as Error).message, class: 'config' };
       return { started: false, exitCode: 125, steps: [step], hostChanges: [], runtime: { name: 'embedded', path: 'native', flags: [] } };
     }
     // linux.resources: the container's groups, made and filled before the launch, removed after it.
     let cgroups: import('../runtime/cgroups/apply.js').PreparedCgroups | null = null;
-    if (spec.linux?.resources !== undefined) {
+    const noLimits = spec.linux?.resources !== undefined ? (await import('../runtime/cgroups/plan.js')).withoutLimits(spec.linux.resources) : null;
+    if (noLimits) {
+      cgroups = { steps: noLimits, join: [], ok: true, cleanup: () => Promise.resolve() };
+    } else if (spec.linux?.resources !== undefined) {
       const { applyCgroups, cgroupPlanForHost } = await import('../runtime/cgroups/apply.js');
       cgroups = applyCgroups(cgroupPlanForHost(spec.linux.resources, `droidcheck-${process.pid}`, typeof spec.linux.cgroupsPath === 'string' ? spec.linux.cgroupsPath : undefined));
       plan.cgroups = cgroups.join;
@@ -180,9 +185,20 @@ const LAUNCHERS: Record<RunReport['runtime']['path'], string | null> = { native:
 /** What the summary shows: the run report, whose probe is null when the run needed none. */
 type SummaryView = Omit<RunReport, 'probe'> & { probe: RunReport['probe'] | null };
 
+type Paint = Record<'green' | 'gray' | 'red' | 'bold' | 'yellow', (s: string) => string>;
+
+/** chalk where there is colour to show; without (NO_COLOR, not a terminal) plain text, and chalk is not loaded. */
+async function paint(color: boolean): Promise<Paint> {
+  if (!color) {
+    const same = (s: string): string => s;
+    return { green: same, gray: same, red: same, bold: same, yellow: same };
+  }
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level: 1 });
+}
+
 async function summary(report: SummaryView, color: boolean, verbose: boolean): Promise<string> {
-  const [{ Chalk }, { describeStep }] = await Promise.all([import('chalk'), import('../runtime/steps.js')]);
-  const c = new Chalk({ level: color ? 1 : 0 });
+  const [c, { describeStep }] = await Promise.all([paint(color), import('../runtime/steps.js')]);
   const lines: string[] = [];
   const mark = (s: StepOutcome['status']): string => (s === 'ok' ? c.green('✓') : s === 'skipped' ? c.gray('-') : c.red('✗'));
   const launcher = [LAUNCHERS[report.runtime.path], ...report.runtime.flags].filter(Boolean);
@@ -241,9 +257,9 @@ interface ReportModules {
 }
 
 /** The modules the summary needs, loaded while the container runs; with `full`, the report's too. */
-async function loadReportModules(full: boolean): Promise<ReportModules> {
+async function loadReportModules(full: boolean, color: boolean): Promise<ReportModules> {
   // chalk and steps.js are for the summary: loading them now keeps them off the path after the exit.
-  const [redact, runReport] = await Promise.all([import('../report/redact.js'), import('../report/run-report.js'), import('chalk'), import('../runtime/steps.js'), full ? import('../report/report.js') : null]);
+  const [redact, runReport] = await Promise.all([import('../report/redact.js'), import('../report/run-report.js'), color ? import('chalk') : null, import('../runtime/steps.js'), full ? import('../report/report.js') : null]);
   return { redact: redact.redact, orderRemediation: runReport.orderRemediation };
 }
 
@@ -300,7 +316,7 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   const probeWanted = opts.fixConfig || opts.liveProbe === true || opts.runtime !== 'embedded' || opts.report !== undefined;
   // While the container runs: the probe (when wanted and not done yet) and the report's modules.
   let reportModules: Promise<ReportModules> | null = null;
-  const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules(probeWanted));
+  const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules(probeWanted, io.color));
   const launched = await launch(spec, bundle, opts, io, noPivot, () => {
     if (probeWanted) void probe().catch(() => undefined);
     void prepare().catch(() => undefined);

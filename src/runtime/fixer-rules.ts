@@ -6,6 +6,7 @@ import { OCI_NAMESPACES, type FilesystemType, type HostCapabilities, type HostFa
 import { ociTable, sysctlNamespace } from '../sys/namespaces.js';
 import type { ConfigChange } from './fixer.js';
 import type { OciMount, OciSpec } from './spec.js';
+import { NO_PIVOT_ANNOTATION } from './plan.js';
 
 export interface FixRule {
   id: string;
@@ -15,7 +16,7 @@ export interface FixRule {
 }
 
 /** Annotation the runtimes read: enter the root with chroot, not pivot_root (runc/crun --no-pivot). */
-export const NO_PIVOT_ANNOTATION = 'org.droidcheck.no-pivot';
+export { NO_PIVOT_ANNOTATION };
 
 /** Android's network groups: AID_INET and AID_NET_RAW. */
 export const ANDROID_NET_GIDS = [3003, 3004] as const;

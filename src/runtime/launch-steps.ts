@@ -13,7 +13,7 @@
 
 import { MS, type LaunchPlan } from './plan.js';
 import { nsByOci } from '../sys/namespaces.js';
-import { seccompDetail } from './seccomp/compile.js';
+import type { CompiledSeccomp } from './seccomp/compile.js';
 
 /** The primitive operations and their arguments (all strings: each backend reads them as argv entries). */
 export type OpKind =
@@ -67,6 +67,11 @@ export interface LaunchStep {
   /** Set: the step is reported skipped with this reason and has no operations. */
   skip: string;
   ops: LaunchOp[];
+}
+
+/** What the seccomp step reports once the filter is in. */
+export function seccompDetail(c: CompiledSeccomp): string {
+  return [`${c.rules} rules, default ${c.defaultAction}, ${c.arches.join('/')}, ${c.instructions} BPF instructions`, ...c.notes].join('; ');
 }
 
 /** The same words in every backend: droidcheck-init.c has none of its own. */

@@ -4,7 +4,10 @@
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import type { OciMount, OciSpec } from './spec.js';
 import { nsByOci, ociTable, sysctlNamespace } from '../sys/namespaces.js';
-import { compileSeccomp, type CompiledSeccomp } from './seccomp/compile.js';
+import type { CompiledSeccomp, compileSeccomp } from './seccomp/compile.js';
+
+/** config.json's annotation for chroot instead of pivot_root (set by --fix-config on an initramfs root, or by hand). */
+export const NO_PIVOT_ANNOTATION = 'org.droidcheck.no-pivot';
 
 export const MS = {
   RDONLY: 0x1,
@@ -209,7 +212,16 @@ export function planSysctls(sysctl: Record<string, string> | undefined, namespac
 }
 
 /** Checks the config and resolves every path; errors name the field. */
-export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boolean; machine?: string; kernel?: readonly [number, number] | null; stdin?: 'inherit' | 'null' } = {}): LaunchPlan {
+export interface PlanOptions {
+  noPivot?: boolean;
+  machine?: string;
+  kernel?: readonly [number, number] | null;
+  stdin?: 'inherit' | 'null';
+  /** The seccomp compiler (seccomp/compile.ts), needed only when config.json has linux.seccomp: the caller loads it then, keeping its tables off the path of every other launch. */
+  compileSeccomp?: typeof compileSeccomp;
+}
+
+export function buildPlan(spec: OciSpec, bundle: string, opts: PlanOptions = {}): LaunchPlan {
   const process = spec.process;
   if (!process) throw new Error('.process: missing: nothing to run');
   if (!spec.root?.path) throw new Error('.root.path: missing');
@@ -239,7 +251,7 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     namespaces,
     hostname: spec.hostname && namespaces.includes('uts') ? spec.hostname : null,
     mounts: (spec.mounts ?? []).map((m, i) => planMount(rootfs, m, i)),
-    noPivot: opts.noPivot === true || annotations['org.droidcheck.no-pivot'] === 'true',
+    noPivot: opts.noPivot === true || annotations[NO_PIVOT_ANNOTATION] === 'true',
     readonlyRoot: spec.root.readonly === true,
     maskedPaths: spec.linux?.maskedPaths ?? [],
     readonlyPaths: spec.linux?.readonlyPaths ?? [],
@@ -267,7 +279,12 @@ export function buildPlan(spec: OciSpec, bundle: string, opts: { noPivot?: boole
     // The filter's own architecture, when the profile lists none, is the kernel's (libseccomp's "native").
     sysctls: planSysctls(spec.linux?.sysctl, namespaces),
     umask: typeof process.user.umask === 'number' ? process.user.umask : 0o022,
-    seccomp: spec.linux?.seccomp === undefined ? null : compileSeccomp(spec.linux.seccomp, opts.machine ?? 'x86_64', opts.kernel ?? null),
+    seccomp: spec.linux?.seccomp === undefined ? null : seccompCompiler(opts)(spec.linux.seccomp, opts.machine ?? 'x86_64', opts.kernel ?? null),
     cgroups: [],
   };
+}
+
+function seccompCompiler(opts: PlanOptions): typeof compileSeccomp {
+  if (!opts.compileSeccomp) throw new Error('.linux.seccomp: no seccomp compiler was given to buildPlan (droidcheck passes seccomp/compile.ts when config.json has a profile)');
+  return opts.compileSeccomp;
 }

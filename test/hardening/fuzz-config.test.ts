@@ -17,6 +17,7 @@ import { buildPlan } from '../../src/runtime/plan.js';
 import { parseSpec } from '../../src/runtime/spec.js';
 import { shLaunchScript } from '../../src/runtime/launch-sh.js';
 import { launchSteps } from '../../src/runtime/launch-steps.js';
+import { compileSeccomp } from '../../src/runtime/seccomp/compile.js';
 import { probeFixture } from '../helpers/probe-fixture.js';
 
 const STOCK = readFileSync(new URL('../../../test/fixtures/bundles/runc-spec.json', import.meta.url), 'utf8');
@@ -79,7 +80,7 @@ t.test('400 mutated configs: droidcheck\'s own errors only', async (t) => {
       const spec = parseSpec(text, 'config.json');
       for (const c of caps) {
         const fixed = fixConfig(spec, c).spec;
-        const plan = buildPlan(fixed, '/tmp/bundle', { machine: 'x86_64', kernel: [3, 10] });
+        const plan = buildPlan(fixed, '/tmp/bundle', { machine: 'x86_64', kernel: [3, 10], compileSeccomp });
         const steps = launchSteps(plan);
         initArgv(steps);
         shLaunchScript(steps, { sh: ['/bin/busybox', 'sh'], unshare: ['/bin/busybox', 'unshare'], busybox: '/bin/busybox' });

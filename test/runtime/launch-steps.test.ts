@@ -11,6 +11,7 @@ import { initArgv, nativeInitPath } from '../../src/runtime/native-init.js';
 import { shLaunchScript } from '../../src/runtime/launch-sh.js';
 import { opFunctions } from '../../src/runtime/launch-sh-runtime.js';
 import { parseStepLines } from '../../src/runtime/launch-result.js';
+import { compileSeccomp } from '../../src/runtime/seccomp/compile.js';
 import { machineFromUname } from '../../src/sys/elf.js';
 import { machine } from 'node:os';
 
@@ -35,7 +36,7 @@ function plans(): [string, LaunchPlan][] {
   return [
     ['the stock runc spec', buildPlan(stock(), '/bundle')],
     ['no pivot_root, a user, groups, limits, a terminal, a bind mount', buildPlan(users, '/bundle', { noPivot: true })],
-    ['seccomp without no_new_privs, a sysctl', buildPlan(seccomp, '/bundle')],
+    ['seccomp without no_new_privs, a sysctl', buildPlan(seccomp, '/bundle', { compileSeccomp })],
     ['cgroups to join and a cgroup namespace', cgroups],
     ['only a mount namespace, no /dev tmpfs', bare],
   ];
@@ -68,6 +69,7 @@ t.test('the order carries the rules: seccomp, cgroups, limits', async (t) => {
   t.notOk(c[0]!.ops[0]!.args.includes('cgroup'), 'the cgroup namespace is not unshared with the others');
   t.same(rlimitValue(2 ** 64 - 1), 'unlimited');
   t.same(rlimitValue(1024), '1024');
+  t.throws(() => buildPlan({ ...stock(), linux: { ...stock().linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW' } } } as OciSpec, '/b'), /^\.linux\.seccomp: no seccomp compiler was given/, 'a profile is never dropped for want of the compiler');
   const noMnt = { ...cgroups, namespaces: ['pid'] };
   t.throws(() => launchSteps(noMnt), /no mount namespace/);
 });

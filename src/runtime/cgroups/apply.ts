@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseMountinfo } from '../../sys/mountinfo.js';
 import { classify, type StepOutcome } from '../steps.js';
-import { cgroupLayout, planCgroups, type CgroupPlan } from './plan.js';
+import { CGROUP_TOOL, cgroupLayout, planCgroups, skippedSteps, type CgroupPlan } from './plan.js';
 
 export interface PreparedCgroups {
   steps: StepOutcome[];
@@ -21,8 +21,7 @@ export interface PreparedCgroups {
 }
 
 const code = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'EIO';
-/** droidcheck makes and fills the groups itself, with plain file writes, whatever the launcher. */
-const TOOL = 'droidcheck';
+const TOOL = CGROUP_TOOL;
 
 function readOrNull(path: string): string | null {
   try {
@@ -63,7 +62,7 @@ async function removeDirs(created: readonly string[]): Promise<void> {
 }
 
 export function applyCgroups(plan: CgroupPlan): PreparedCgroups {
-  const steps: StepOutcome[] = plan.skipped.map((s) => ({ name: `cgroup ${s.controller}`, status: 'skipped' as const, detail: `${s.detail} [${s.checkId}]`, tool: TOOL }));
+  const steps: StepOutcome[] = skippedSteps(plan);
   const created: string[] = [];
   const cleanup = (): Promise<void> => removeDirs(created);
   for (const g of plan.groups) {

@@ -6,6 +6,7 @@
 
 import { posix } from 'node:path';
 import type { MountEntry } from '../../sys/mountinfo.js';
+import type { StepOutcome } from '../steps.js';
 
 export type Controller = 'memory' | 'pids' | 'cpu' | 'cpuset' | 'blkio';
 
@@ -241,4 +242,22 @@ export function cgroupLayout(mounts: readonly MountEntry[], selfCgroup: string, 
     }
   }
   return layout;
+}
+
+/** droidcheck makes and fills the groups itself, with plain file writes, whatever the launcher. */
+export const CGROUP_TOOL = 'droidcheck';
+
+/** The report's steps for what linux.resources asks and droidcheck does not apply. */
+export function skippedSteps(plan: CgroupPlan): StepOutcome[] {
+  return plan.skipped.map((s) => ({ name: `cgroup ${s.controller}`, status: 'skipped' as const, detail: `${s.detail} [${s.checkId}]`, tool: CGROUP_TOOL }));
+}
+
+/**
+ * linux.resources without a limit droidcheck applies (only devices rules, as in `runc spec`): its
+ * skipped steps, with no group to make and nothing of the host to read. Null when there are limits.
+ */
+export function withoutLimits(resources: unknown): StepOutcome[] | null {
+  const r = obj(resources);
+  if (r && wanted(r, false).some((w) => w.v1.length > 0 || w.v2.length > 0)) return null;
+  return skippedSteps(planCgroups(resources, { v1: {}, v2: null }, 'none'));
 }

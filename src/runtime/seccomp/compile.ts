@@ -268,7 +268,3 @@ export function compileSeccomp(profile: unknown, native: string, kernel: readonl
   return { hex: toHex(filter), instructions: filter.length, arches, rules: count, defaultAction: String(profile['defaultAction']), notes: [...notes] };
 }
 
-/** What the seccomp step reports once the filter is in. */
-export function seccompDetail(c: CompiledSeccomp): string {
-  return [`${c.rules} rules, default ${c.defaultAction}, ${c.arches.join('/')}, ${c.instructions} BPF instructions`, ...c.notes].join('; ');
-}
