@@ -4,7 +4,6 @@ import { MiB, readLimited } from './read-limited.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { accessSync, closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
 import { hostname, machine, release, type } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { delimiter, join } from 'node:path';
 import { kindOf } from './file-kind.js';
 import { HostError, type ExecResult, type FileKind, type Host } from './host.js';
@@ -140,7 +139,9 @@ export class NodeHost implements Host {
     return errno === undefined ? null : { errno: Number(errno) };
   }
 
-  ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults> {
+  async ffiLive(input: { scratch: string; arch: string; isRoot: boolean }): Promise<LiveResults> {
+    // worker_threads only here: the commands that run no FFI tests (run, explain) do not load it.
+    const { Worker } = await import('node:worker_threads');
     return new Promise((resolve, reject) => {
       const worker = new Worker(new URL('../probes/live/ffi-worker.js', import.meta.url), {
         workerData: input,

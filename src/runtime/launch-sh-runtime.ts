@@ -82,7 +82,8 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
     setgroups: `op_setgroups() { GRP=$1; }`,
     setresgid: `op_setresgid() { GID=$1; }`,
     setresuid:
-      `op_setresuid() { USR=$1; probe_tools; run chain run PATH=/bin:/usr/bin:/sbin:/usr/sbin \${P:+"$P"} sh -c :; if [ "$SP" = full ]; then return 0; fi; ` +
+      // A user switch is tried once, so that a refusal is this step's failure with the tool's message (root keeps root: nothing to try).
+      `op_setresuid() { USR=$1; probe_tools; [ "$USR.$GID.$GRP" = 0.0. ] || run chain run PATH=/bin:/usr/bin:/sbin:/usr/sbin \${P:+"$P"} sh -c :; if [ "$SP" = full ]; then return 0; fi; ` +
       `if [ -n "$NS" ]; then [ -z "$GRP" ] || report groups skipped '' '' '' "$TN sets no supplementary groups ($GRP): no setpriv --groups; nsenter -G clears them"; return 0; fi; ` +
       `if [ "$USR" = 0 ] && [ "$GID" = 0 ] && [ -z "$GRP" ]; then note "$TN: no setpriv --reuid and no nsenter -S; uid 0 gid 0 already"; else SKIP="$TN: no setpriv --reuid and no nsenter -S"; fi; }`,
     capset:
@@ -148,8 +149,11 @@ export function shRuntime(t: ShTools, dry: boolean): string {
     `fail() { report "$STEP" failed "$D" "$PTH" '' "$1"; exit 125; }`,
     // run CMD...: the tool's message becomes the failure's; the command runs without a subshell, and again to capture its message only when it failed.
     `run() { "$@" >/dev/null 2>&1 && return 0; if m=$("$@" 2>&1); then return 0; fi; fail "\${m:-exit status $?}"; }`,
-    `x() { if [ -n "$BB" ]; then "$BB" "$@"; else "$@"; fi; }`,
-    `y() { if [ -n "$P" ]; then "$P" "$@"; else "$@"; fi; }`,
+    // SA: the shell is the busybox itself with its standalone applets ("mount is mount"): an applet by name runs in the
+    // shell's process or a fork of it, not a new exec of the busybox (the launch makes some fifty tool calls).
+    `SA=; if [ -n "$BB" ]; then case "$(type mount 2>/dev/null)" in 'mount is mount') SA=1;; esac; fi`,
+    `x() { if [ -n "$SA" ] || [ -z "$BB" ]; then "$@"; else "$BB" "$@"; fi; }`,
+    `y() { if [ -n "$SA" ] || [ -z "$P" ]; then "$@"; else "$P" "$@"; fi; }`,
     // What setpriv (util-linux: everything; busybox: --nnp and --inh-caps) and nsenter (-S/-G) can do here.
     `probe_tools() { [ -n "$PROBED" ] && return 0; PROBED=1; case "$(y setpriv --help 2>&1)" in *--bounding-set*) SP=full;; *--nnp*) SP=nnp;; esac; case "$(y nsenter --help 2>&1)" in *'-S UID'*) NS=1;; esac; }`,
     // chain MODE CMD...: the identity tools in front of CMD, prepended innermost first; MODE run or exec.

@@ -19,6 +19,7 @@ import type { LaunchPlan } from './plan.js';
 import { classify, type StepOutcome } from './steps.js';
 import { launchSteps } from './launch-steps.js';
 import { shLaunchScript } from './launch-sh.js';
+import { trace } from '../util/trace.js';
 
 /** What the script may rely on; found by launchWithTools, given to the pure script builder. */
 export interface LaunchTools {
@@ -143,6 +144,7 @@ async function launchWithToolsInner(plan: LaunchPlan, host: HostFiles & HostProc
     return { exitCode: 125, started: false, steps, tool: found.tool };
   }
   const t = found;
+  trace('tools: found');
   // run.ts reports "launched through <tool>": the launcher, and the candidates passed over.
   const label = `${launcherLabel(t)}${t.notes?.length ? ` (passed over: ${t.notes.join('; ')})` : ''}`;
   const fail = (step: StepOutcome): ToolsLaunchResult & { tools: LaunchTools } => {
@@ -160,6 +162,7 @@ async function launchWithToolsInner(plan: LaunchPlan, host: HostFiles & HostProc
   const [unshare, ...unshareRest] = t.unshare as [string, ...string[]];
   // Only PATH: the tools are found by name where there is no busybox (toybox, util-linux); the workload gets config.json's env (env -i).
   const env = { PATH: process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/system/bin:/system/xbin' };
+  trace('tools: spawn');
   const exit = await supervise(unshare, [...unshareRest, ...letters, sh, ...shArgs, '-c', script, 'sh', ...(rest ? [rest] : [])], env, undefined, 'child', plan.stdin);
   const text = exit.lines.map((l) => `${l}\n`).join('');
   const chosen = parseToolLines(text);
