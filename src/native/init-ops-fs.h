@@ -143,7 +143,8 @@ static void op_mknod_or_bind(const struct rec *o) {
     touch(path, 0666);
     rc = mount(o->args[3], path, NULL, MS_BIND, NULL);
     CHECK(rc, o, path);
-    add_note(fmt("%s bound from the host", strrchr(o->args[3], '/') + 1));
+    const char *slash = strrchr(o->args[3], '/');
+    add_note(fmt("%s bound from the host", slash ? slash + 1 : o->args[3]));
   }
   umask(old);
 }

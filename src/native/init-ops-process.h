@@ -41,6 +41,7 @@ static void op_setgroups(const struct rec *o) {
   gid_t groups[256];
   size_t n = 0;
   char *copy = strdup(o->args[0]), *save = NULL;
+  if (!copy) fail_op(o->desc, NULL, ENOMEM, NULL);
   for (char *g = strtok_r(copy, ",", &save); g && n < 256; g = strtok_r(NULL, ",", &save)) groups[n++] = (gid_t)num(g);
   CHECK(setgroups(n, n ? groups : NULL), o, NULL);
   free(copy);
