@@ -2,9 +2,8 @@
 // then pure functions of these facts, so they run on fixtures in tests.
 
 import type { Host } from '../host/host.js';
-import { parseKernelConfig, type KernelConfig } from '../kernel/config.js';
-import { decodeConfigInput, type DecodedConfig } from '../kernel/input/detect.js';
-import { bundledKconfigTable, expandDefconfig, guessArch } from '../kernel/input/defconfig.js';
+import type { KernelConfig } from '../kernel/config.js';
+import type { DecodedConfig } from '../kernel/input/detect.js';
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
 import type { LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
@@ -103,6 +102,12 @@ async function loadConfig(host: Host, release: string, explicit?: string, givenV
       notes.push(`${path}: not found or unreadable`);
       continue;
     }
+    // Loaded here, not up front: the live tests start first and the decoders load while they run.
+    const [{ decodeConfigInput }, { parseKernelConfig }, { bundledKconfigTable, expandDefconfig, guessArch }] = await Promise.all([
+      import('../kernel/input/detect.js'),
+      import('../kernel/config.js'),
+      import('../kernel/input/defconfig.js'),
+    ]);
     let decoded: DecodedConfig;
     try {
       decoded = decodeConfigInput(bytes);
@@ -144,14 +149,36 @@ async function elfBits(host: Host, path: string): Promise<32 | 64 | null> {
 }
 
 export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Facts> {
+  return (await startGathering(host, opts)).facts;
+}
+
+/**
+ * gatherFacts in two steps: resolves as soon as the live tests are under way (a koffi worker
+ * thread or tools: they take longest), to the facts still being gathered. The caller can load
+ * its own modules meanwhile; the files below are read while the live tests run.
+ */
+export async function startGathering(host: Host, opts: GatherOptions): Promise<{ facts: Promise<Facts> }> {
   const configOnly = opts.kernelConfig !== undefined && !opts.live;
-  if (configOnly) return configOnlyFacts(host, opts);
+  if (configOnly) return { facts: configOnlyFacts(host, opts) };
+  let liveRun: Promise<LiveRun>;
+  if (opts.live) {
+    // Loaded only when asked for: `run` probes files only, while its container starts.
+    const { runLive } = await import('./live/index.js');
+    let started = (): void => undefined;
+    const underWay = new Promise<void>((resolve) => (started = resolve));
+    liveRun = runLive(host, { noFfi: opts.noFfi, isRoot: host.uid() === 0, arch: opts.arch, started, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) });
+    await Promise.race([underWay, liveRun.then(() => undefined, () => undefined)]);
+  } else {
+    liveRun = Promise.resolve({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
+  }
+  const facts = hostFacts(host, opts, liveRun);
+  facts.catch(() => undefined); // the caller awaits it; no unhandled rejection meanwhile
+  return { facts };
+}
+
+async function hostFacts(host: Host, opts: GatherOptions, liveRun: Promise<LiveRun>): Promise<Facts> {
   const uname = host.uname();
   const uid = host.uid();
-  const liveRun = opts.live
-    ? // Loaded only when asked for: `run` probes files only, while its container starts.
-      import('./live/index.js').then(({ runLive }) => runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) }))
-    : Promise.resolve<LiveRun>({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
   const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
     loadConfig(host, uname.release, opts.kernelConfig, opts.kernelVersion),
     Promise.all(TEXT_FILES.map(async (f) => (await host.readFile(f))?.toString('utf8') ?? null)),

@@ -2,11 +2,11 @@
 // else tools (busybox, util-linux, toybox). Records which and why.
 
 import type { Host } from '../../host/host.js';
-import { runToolsLive } from './tools.js';
-import { findToolset, type ToolOptions } from '../../host/tools.js';
+import type { ToolOptions } from '../../host/tools.js';
 import { errnoFromMessage } from '../../sys/errno.js';
 import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
 import { errnoName } from '../../sys/errno.js';
+import { trace } from '../../util/trace.js';
 
 export interface LiveOptions {
   /** --no-ffi or DROIDCHECK_NO_FFI=1. */
@@ -16,6 +16,8 @@ export interface LiveOptions {
   bundleRootfs?: string;
   isRoot: boolean;
   arch: string;
+  /** Called once the tests are under way (the koffi worker or the tools started, or nothing will run). */
+  started?: () => void;
 }
 
 export interface LiveRun {
@@ -62,6 +64,7 @@ async function userNsByTool(host: Host, tools: ToolOptions): Promise<(results: L
     const attempt = native.errno === null ? { op, ok: true, detail: 'via droidcheck-init', tool: 'droidcheck-init' } : { op, ok: false, errno: errnoName(native.errno), detail: 'via droidcheck-init', tool: 'droidcheck-init' };
     return (results) => void (results.unshare.user = attempt);
   }
+  const { findToolset } = await import('../../host/tools.js');
   const t = await findToolset(host, tools);
   if (!t?.unshare) return (results) => void results.notes.push('no unshare tool: the user namespace was not tested live');
   const [file, ...args] = t.unshare as [string, ...string[]];
@@ -101,12 +104,19 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
   try {
     if (!opts.noFfi) {
       try {
-        // The tool's user-namespace test runs beside the worker's tests (a separate process).
+        // The worker first (its thread takes longest to start); the tool's user-namespace test runs
+        // beside it (a separate process).
+        trace('live: koffi worker start');
+        const worker = host.ffiLive({ scratch, arch: opts.arch, isRoot: opts.isRoot });
+        worker.catch(() => undefined);
+        opts.started?.();
         const userNs = opts.isRoot ? userNsByTool(host, tools) : null;
         userNs?.catch(() => undefined);
-        const results = await host.ffiLive({ scratch, arch: opts.arch, isRoot: opts.isRoot });
+        const results = await worker;
+        trace('live: koffi worker answered');
         markFfi(results);
         if (userNs) (await userNs)(results);
+        trace('live: user namespace tested');
         return { results, notes, ffi: { state: 'used' } };
       } catch (error) {
         const reason = ffiFailure(error);
@@ -123,7 +133,12 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
     }
     // kallsyms is large and slow to generate: read it while the tools run.
     const kallsymsRead = host.readFile('/proc/kallsyms');
-    const results = await runToolsLive(host, scratch, tools);
+    trace('live: tools start');
+    const { runToolsLive } = await import('./tools.js');
+    const toolsRun = runToolsLive(host, scratch, tools);
+    opts.started?.();
+    const results = await toolsRun;
+    trace('live: tools done');
     if (!results) {
       notes.push('no shell or busybox found: no live tests were run');
       return { results: null, notes, ffi };
@@ -133,6 +148,7 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
     else results.notes.push('/proc/kallsyms unreadable: system calls were judged by kernel version');
     return { results, notes, ffi };
   } finally {
+    opts.started?.();
     await host.removeScratchDir(scratch);
   }
 }
