@@ -1,8 +1,7 @@
 // The real Host: node:fs, child processes and the koffi worker.
 
 import { MiB, readLimited } from './read-limited.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { accessSync, closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync } from 'node:fs';
 import { hostname, machine, release, type } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { delimiter, join } from 'node:path';
@@ -115,7 +114,7 @@ export class NodeHost implements Host {
     for (const parent of SCRATCH_PARENTS) {
       if (!parent) continue;
       try {
-        return await mkdtemp(join(parent, 'droidcheck-'));
+        return mkdtempSync(join(parent, 'droidcheck-'));
       } catch (error) {
         failures.push(`${parent}: ${(error as NodeJS.ErrnoException).code}`);
       }
@@ -124,7 +123,7 @@ export class NodeHost implements Host {
   }
 
   async removeScratchDir(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
+    rmSync(path, { recursive: true, force: true });
   }
 
   async nativeUserNs(): Promise<{ errno: number | null } | null> {
