@@ -30,6 +30,13 @@ t.test('commands', async (t) => {
   t.same(await h.exec('sh', ['-c', 'cat; echo err >&2; exit 3'], { input: 'in\n' }), { exitCode: 3, stdout: 'in\n', stderr: 'err\n' });
   t.match(await h.exec('/nonexistent/prog', []), { exitCode: 127, spawnError: 'spawn /nonexistent/prog: ENOENT' });
   t.match(await h.exec('sleep', ['5'], { timeoutMs: 100 }), { exitCode: 124, spawnError: /timed out after 100 ms/ });
+  // As execa did: a program that outlives SIGTERM and exits on its own keeps its status.
+  t.same(await h.exec('sh', ['-c', 'trap "" TERM; sleep 0.3; exit 4'], { timeoutMs: 100 }), { exitCode: 4, stdout: '', stderr: '' });
+  t.match(await h.exec('sh', ['-c', 'kill -9 $$']), { exitCode: 127, spawnError: /^spawn sh: Command was killed with SIGKILL/ });
+  t.match(await h.exec('/dev/null', []), { exitCode: 127, spawnError: 'spawn /dev/null: EACCES' });
+  t.same(await h.exec('sh', ['-c', 'exit 0'], { input: 'x'.repeat(1 << 20) }), { exitCode: 0, stdout: '', stderr: '' }, 'input nobody reads');
+  const big = await h.exec('sh', ['-c', 'head -c 3000000 /dev/zero | tr "\\0" a']);
+  t.equal(big.stdout.length, 3000000, 'output of any size');
   t.match(await h.which('sh'), /\/sh$/);
   t.equal(await h.which('no-such-program-here'), null);
 });
