@@ -10,6 +10,8 @@ import { HostError, type ExecResult, type FileKind, type Host } from './host.js'
 import type { LiveResults } from '../probes/live/types.js';
 
 
+let childProcess: typeof import('node:child_process') | undefined;
+
 /** Directories tried for scratch space: Android has no /tmp and a read-only /. */
 const SCRATCH_PARENTS = [process.env['TMPDIR'], '/tmp', '/data/local/tmp', '/dev/shm', '/dev'];
 
@@ -66,7 +68,10 @@ export class NodeHost implements Host {
     // node's own child_process, not execa: execa's ~190 modules took ~110 ms to load, more than
     // the tools path's programs take to run. Kept from execa: stdin gets the input and is closed,
     // SIGTERM on timeout and SIGKILL 5 s later, the same results and spawnError texts.
-    const { spawn } = await import('node:child_process');
+    // Loaded on first use; from then on the program is spawned before exec() returns, so a caller
+    // can do its own work while it runs (the tools path reads /proc/kallsyms meanwhile).
+    childProcess ??= await import('node:child_process');
+    const { spawn } = childProcess;
     const timeoutMs = opts.timeoutMs ?? 10000;
     return new Promise((resolve) => {
       const out: Buffer[] = [];

@@ -35,20 +35,39 @@ const SYSCALL_SYMBOL = new RegExp(` (?:${SYSCALL_PREFIXES.join('|')})(${SYSCALL_
 /** The compat entry points of keyctl and futex, under any arch prefix (__arm64_, __ia32_, __se_, ...). */
 const COMPAT_SYMBOL = / (?:__\w+?_)?(compat_sys_keyctl|compat_sys_futex|sys_futex_time32)(?=[\t\n]|$)/gm;
 
-/** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
-export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): void {
+/** What /proc/kallsyms says about the system calls (names only; addresses may be hidden). */
+export interface KallsymsFindings {
+  found: Set<string>;
+  /** Null when kallsyms lists no compat_sys_ symbol at all. */
+  compat: { keyctl: boolean; futex: boolean } | null;
+}
+
+/** One pass over kallsyms for each syscall's entry point and the compat entry points. */
+export function scanKallsyms(kallsyms: string): KallsymsFindings {
   const found = new Set<string>();
   for (const m of kallsyms.matchAll(SYSCALL_SYMBOL)) found.add(m[1] as string);
+  let compat: KallsymsFindings['compat'] = null;
   if (/ (?:__\w+?_)?compat_sys_\w/.test(kallsyms)) {
-    const compat = new Set([...kallsyms.matchAll(COMPAT_SYMBOL)].map((m) => m[1] as string));
-    results.compatSyscalls = { keyctl: compat.has('compat_sys_keyctl'), futex: compat.has('compat_sys_futex') || compat.has('sys_futex_time32') };
+    const names = new Set([...kallsyms.matchAll(COMPAT_SYMBOL)].map((m) => m[1] as string));
+    compat = { keyctl: names.has('compat_sys_keyctl'), futex: names.has('compat_sys_futex') || names.has('sys_futex_time32') };
   }
+  return { found, compat };
+}
+
+/** The findings as the tools path's system call results. */
+export function applyKallsyms(findings: KallsymsFindings, results: LiveResults): void {
+  if (findings.compat) results.compatSyscalls = findings.compat;
   for (const name of SYSCALL_NAMES) {
-    results.syscalls[name] = found.has(name)
+    results.syscalls[name] = findings.found.has(name)
       ? { op: `${name}()`, ok: true, detail: 'symbol in /proc/kallsyms' }
       : { op: `${name}()`, ok: false, errno: 'ENOSYS', detail: 'no symbol in /proc/kallsyms' };
   }
   results.syscallSource = 'kallsyms';
+}
+
+/** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
+export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): void {
+  applyKallsyms(scanKallsyms(kallsyms), results);
 }
 
 /**
@@ -131,11 +150,14 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
       notes.push('not root: namespace and mount tests need root and were not run');
       return { results: null, notes, ffi };
     }
-    // kallsyms is large and slow to generate: read it while the tools run.
-    const kallsymsRead = host.readFile('/proc/kallsyms');
     trace('live: tools start');
     const { runToolsLive } = await import('./tools.js');
-    const toolsRun = runToolsLive(host, scratch, tools);
+    // kallsyms is large and slow to generate (5 MB, ~50 ms here): read and scanned while the tools' script runs.
+    let findings: KallsymsFindings | null = null;
+    const toolsRun = runToolsLive(host, scratch, tools, async () => {
+      const kallsyms = await host.readFile('/proc/kallsyms');
+      if (kallsyms && kallsyms.length > 0) findings = scanKallsyms(kallsyms.toString('utf8'));
+    });
     opts.started?.();
     const results = await toolsRun;
     trace('live: tools done');
@@ -143,8 +165,7 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
       notes.push('no shell or busybox found: no live tests were run');
       return { results: null, notes, ffi };
     }
-    const kallsyms = await kallsymsRead;
-    if (kallsyms && kallsyms.length > 0) syscallsFromKallsyms(kallsyms.toString('utf8'), results);
+    if (findings) applyKallsyms(findings, results);
     else results.notes.push('/proc/kallsyms unreadable: system calls were judged by kernel version');
     return { results, notes, ffi };
   } finally {
