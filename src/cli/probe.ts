@@ -100,7 +100,7 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     io.stderr(`droidcheck: --kernel-version ${opts.kernelVersion}: not a kernel version (like 5.15 or 4.14.190)\n`);
     return 2;
   }
-  const { facts: gathering } = await startGathering(io.host, {
+  const { facts: gathering, files } = await startGathering(io.host, {
     ...(opts.kernelConfig !== undefined ? { kernelConfig: opts.kernelConfig } : {}),
     ...(opts.kernelVersion !== undefined ? { kernelVersion: opts.kernelVersion } : {}),
     live: opts.live,
@@ -110,14 +110,16 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     arch: io.arch,
     execPath: io.execPath,
   });
-  const [all, { runChecks }, { buildReport, exitCodeFor }] = await Promise.all([checks ?? allChecks(), import('../probes/run.js'), import('../report/report.js')]);
+  const [all, { runChecksEarly }, { buildReport, exitCodeFor }] = await Promise.all([checks ?? allChecks(), import('../probes/run.js'), import('../report/report.js')]);
+  // The checks that need no live result run while the live tests do.
+  const finishChecks = runChecksEarly(all, await files);
   const facts = await gathering;
   trace('probe: facts gathered');
   if (opts.kernelConfig !== undefined && !facts.config) {
     io.stderr(`droidcheck: --kernel-config ${opts.kernelConfig}: ${facts.configNotes.join('; ')}\n`);
     return 2;
   }
-  const outcomes = runChecks(all, facts);
+  const outcomes = finishChecks(facts);
   if (opts.fragment) return (await import('./fragment.js')).fragmentCommand(facts, outcomes, opts, io);
   let report = buildReport(facts, outcomes, { version: version(), now: io.now });
   if (opts.redact) {

@@ -157,9 +157,12 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
  * thread or tools: they take longest), to the facts still being gathered. The caller can load
  * its own modules meanwhile; the files below are read while the live tests run.
  */
-export async function startGathering(host: Host, opts: GatherOptions): Promise<{ facts: Promise<Facts> }> {
+export async function startGathering(host: Host, opts: GatherOptions): Promise<{ facts: Promise<Facts>; files: Promise<FileFacts> }> {
   const configOnly = opts.kernelConfig !== undefined && !opts.live;
-  if (configOnly) return { facts: configOnlyFacts(host, opts) };
+  if (configOnly) {
+    const facts = configOnlyFacts(host, opts);
+    return { facts, files: facts };
+  }
   let liveRun: Promise<LiveRun>;
   if (opts.live) {
     // Loaded only when asked for: `run` probes files only, while its container starts.
@@ -171,12 +174,26 @@ export async function startGathering(host: Host, opts: GatherOptions): Promise<{
   } else {
     liveRun = Promise.resolve({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
   }
-  const facts = hostFacts(host, opts, liveRun);
-  facts.catch(() => undefined); // the caller awaits it; no unhandled rejection meanwhile
-  return { facts };
+  const files = fileFacts(host, opts);
+  const facts = files.then(async (f) => withLive(f, await liveRun));
+  // The caller awaits them; no unhandled rejection meanwhile.
+  files.catch(() => undefined);
+  facts.catch(() => undefined);
+  return { facts, files };
 }
 
-async function hostFacts(host: Host, opts: GatherOptions, liveRun: Promise<LiveRun>): Promise<Facts> {
+/** The facts the live tests fill in. */
+export const LIVE_FACTS = ['live', 'liveNotes', 'liveFfi'] as const;
+/** Everything but the live tests' results: read from files while the tests run. */
+export type FileFacts = Omit<Facts, (typeof LIVE_FACTS)[number]>;
+
+/** The file facts with the live tests' results, in the order of Facts' fields. */
+function withLive(files: FileFacts, live: LiveRun): Facts {
+  const { liveRequested, getprop, configOnly, ...rest } = files;
+  return { ...rest, live: live.results, liveNotes: live.notes, ...(live.ffi ? { liveFfi: live.ffi } : {}), liveRequested, getprop, configOnly };
+}
+
+async function fileFacts(host: Host, opts: GatherOptions): Promise<FileFacts> {
   const uname = host.uname();
   const uid = host.uid();
   const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
@@ -198,7 +215,6 @@ async function hostFacts(host: Host, opts: GatherOptions, liveRun: Promise<LiveR
   // Newer Android keeps properties elsewhere; getprop knows them all.
   const getpropPath = text['/system/build.prop'] === null ? await host.which('getprop') : null;
   const getprop = getpropPath ? (await host.exec(getpropPath, [])).stdout || null : null;
-  const live = await liveRun;
   return {
     uname,
     kernel: parseKernelVersion(uname.release),
@@ -215,9 +231,6 @@ async function hostFacts(host: Host, opts: GatherOptions, liveRun: Promise<LiveR
     cgroupFiles: Object.fromEntries(cgroupMounts.map((m, i) => [m.mountPoint, cgroupDirs[i] ?? null])),
     cgroup2Controllers: controllers ? controllers.toString('utf8').trim() : null,
     userspaceBits: bits,
-    live: live.results,
-    liveNotes: live.notes,
-    ...(live.ffi ? { liveFfi: live.ffi } : {}),
     liveRequested: opts.live,
     getprop,
     configOnly: false,
