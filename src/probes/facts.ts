@@ -103,11 +103,7 @@ async function loadConfig(host: Host, release: string, explicit?: string, givenV
       continue;
     }
     // Loaded here, not up front: the live tests start first and the decoders load while they run.
-    const [{ decodeConfigInput }, { parseKernelConfig }, { bundledKconfigTable, expandDefconfig, guessArch }] = await Promise.all([
-      import('../kernel/input/detect.js'),
-      import('../kernel/config.js'),
-      import('../kernel/input/defconfig.js'),
-    ]);
+    const [{ decodeConfigInput }, { parseKernelConfig }] = await Promise.all([import('../kernel/input/detect.js'), import('../kernel/config.js')]);
     let decoded: DecodedConfig;
     try {
       decoded = decodeConfigInput(bytes);
@@ -122,6 +118,7 @@ async function loadConfig(host: Host, release: string, explicit?: string, givenV
     }
     if (decoded.input.kind === 'defconfig') {
       // A defconfig lists only what differs from the Kconfig defaults: resolve the rest as olddefconfig would.
+      const { bundledKconfigTable, expandDefconfig, guessArch } = await import('../kernel/input/defconfig.js');
       const arch = guessArch(config, decoded.text);
       const { table } = bundledKconfigTable();
       config = expandDefconfig(config, arch);

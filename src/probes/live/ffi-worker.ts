@@ -8,7 +8,8 @@
 // ones run on libuv's pool threads, which live in the host's namespaces.
 
 import { nameTable } from '../../sys/namespaces.js';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { mkdirSync, statSync } from 'node:fs';
 import { errnoName, loadLibc, type Libc } from '../../sys/libc.js';
 import { emptyLive, SYSCALL_NAMES, type Attempt, type LiveResults, type NsName, type SyscallName } from './types.js';
@@ -131,7 +132,6 @@ function run(input: WorkerInput): LiveResults {
   const nr = syscallTable(input.arch);
   if (!nr) throw new Error(`no system call table for architecture ${input.arch}`);
   const c = loadLibc(input.arch);
-  trace('worker: koffi loaded');
   const p = new Prober(c, nr);
   for (const name of SYSCALL_NAMES) out.syscalls[name] = p.syscall(name);
   out.syscallSource = 'live';
@@ -170,10 +170,21 @@ function run(input: WorkerInput): LiveResults {
 }
 
 if (parentPort) {
+  const port = parentPort;
+  // koffi loads while the worker waits for its input (NodeHost may start it ahead); a failure is
+  // reported when loadLibc tries again for the input.
   try {
-    parentPort.postMessage({ ok: true, results: run(workerData as WorkerInput) });
-  } catch (error) {
-    parentPort.postMessage({ ok: false, error: (error as Error).message });
+    createRequire(import.meta.url)('koffi');
+  } catch {
+    // see above
   }
+  trace('worker: koffi loaded');
+  port.once('message', (input: WorkerInput) => {
+    try {
+      port.postMessage({ ok: true, results: run(input) });
+    } catch (error) {
+      port.postMessage({ ok: false, error: (error as Error).message });
+    }
+  });
 }
 /* c8 ignore stop */
