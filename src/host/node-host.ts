@@ -10,6 +10,7 @@ import { HostError, type ExecResult, type FileKind, type Host } from './host.js'
 import type { LiveResults } from '../probes/live/types.js';
 
 
+/** node:child_process, loaded by the first exec(). */
 let childProcess: typeof import('node:child_process') | undefined;
 
 /** Directories tried for scratch space: Android has no /tmp and a read-only /. */
