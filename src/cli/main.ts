@@ -79,8 +79,8 @@ const HANDLERS: Handlers = {
     });
   },
   async probe(args) {
-    // The koffi worker thread takes longest to start: it starts before the probe's modules load.
-    if (args.live && args.ffi && !noFfiEnv() && !args.listChecks) (await import('../host/node-host.js')).prestartFfiWorker();
+    // The live tests take longest (a koffi worker thread): they start before the probe's modules load.
+    if (args.live && args.ffi && !noFfiEnv() && !args.listChecks) (await import('../host/node-host.js')).prestartLiveTests();
     const { probeCommand } = await import('./probe.js');
     return probeCommand({
       ...(args.kernelConfig !== undefined ? { kernelConfig: args.kernelConfig } : {}),

@@ -160,17 +160,10 @@ export class NodeHost implements Host {
     rmSync(path, { recursive: true, force: true });
   }
 
-  async nativeUserNs(): Promise<{ errno: number | null } | null> {
-    const { findNativeInit } = await import('../runtime/native-path.js');
-    const found = findNativeInit();
-    if (!('path' in found)) return null;
-    // node's own child_process, not execa: droidcheck-init is droidcheck's, not a tool, and execa
-    // costs the FFI probe ~100 ms of module loading.
-    const { execFile } = await import('node:child_process');
-    const stdout = await new Promise<string>((resolve) => execFile(found.path, ['--probe-userns'], { encoding: 'utf8', timeout: 10000 }, (_error, out) => resolve(out)));
-    if (stdout.trim() === 'ok') return { errno: null };
-    const errno = /^errno (\d+)/.exec(stdout)?.[1];
-    return errno === undefined ? null : { errno: Number(errno) };
+  nativeUserNs(): Promise<{ errno: number | null } | null> {
+    const answer = prestartedUserNs ?? userNsByNativeInit();
+    prestartedUserNs = null;
+    return answer;
   }
 
   ffiLive(input: FfiInput): Promise<LiveResults> {
@@ -183,16 +176,35 @@ export class NodeHost implements Host {
 type FfiInput = { scratch: string; arch: string; isRoot: boolean };
 type FfiAnswer = { ok: true; results: LiveResults } | { ok: false; error: string };
 
-/** A koffi worker started ahead by prestartFfiWorker, not yet given its input. */
+/** A koffi worker started ahead by prestartLiveTests, not yet given its input. */
 let prestarted: ((input: FfiInput) => Promise<LiveResults>) | null = null;
+/** droidcheck-init's user-namespace answer, asked ahead by prestartLiveTests. */
+let prestartedUserNs: Promise<{ errno: number | null } | null> | null = null;
 
 /**
- * Starts the koffi worker now, for the next ffiLive: its thread takes longer to start than
- * anything else the probe does (~35 ms, koffi ~8 ms more), so `droidcheck probe` starts it
- * before its own modules load. It waits, without keeping the process alive, for its input.
+ * Starts the FFI probe's live tests now, for the next ffiLive and nativeUserNs: the koffi
+ * worker's thread takes longer to start than anything else the probe does (~35 ms, koffi
+ * ~8 ms more), so `droidcheck probe` starts it before its own modules load. The worker waits,
+ * without keeping the process alive, for its input; as root, droidcheck-init tries the user
+ * namespace meanwhile (its process is as cheap to start now as later).
  */
-export function prestartFfiWorker(): void {
+export function prestartLiveTests(): void {
   prestarted ??= startFfiWorker();
+  if (process.geteuid?.() === 0) prestartedUserNs ??= userNsByNativeInit();
+}
+
+/** unshare(CLONE_NEWUSER) tried by droidcheck-init (a single-threaded process); null where it was not built. */
+async function userNsByNativeInit(): Promise<{ errno: number | null } | null> {
+  const { findNativeInit } = await import('../runtime/native-path.js');
+  const found = findNativeInit();
+  if (!('path' in found)) return null;
+  // node's own child_process, not execa: droidcheck-init is droidcheck's, not a tool.
+  childProcess ??= await import('node:child_process');
+  const { execFile } = childProcess;
+  const stdout = await new Promise<string>((resolve) => execFile(found.path, ['--probe-userns'], { encoding: 'utf8', timeout: 10000 }, (_error, out) => resolve(out)));
+  if (stdout.trim() === 'ok') return { errno: null };
+  const errno = /^errno (\d+)/.exec(stdout)?.[1];
+  return errno === undefined ? null : { errno: Number(errno) };
 }
 
 /** A worker thread loading koffi, its listeners attached from the start; runs the tests once given the input. */
