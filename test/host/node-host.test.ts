@@ -2,7 +2,8 @@
 
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { NodeHost } from '../../src/host/node-host.js';
+import { spawnSync } from 'node:child_process';
+import { NodeHost, prestartLiveTests } from '../../src/host/node-host.js';
 import { HostError } from '../../src/host/host.js';
 import { findNativeInit } from '../../src/runtime/native-path.js';
 
@@ -54,6 +55,17 @@ t.test('identity and scratch space', async (t) => {
 
 t.test('the FFI worker reports a load failure instead of crashing', async (t) => {
   await t.rejects(h.ffiLive({ scratch: '/nonexistent', arch: 'mips', isRoot: false }), /no system call table for architecture mips/);
+});
+
+t.test('a worker started ahead (prestartLiveTests) runs the next ffiLive, and alone keeps no process alive', async (t) => {
+  prestartLiveTests();
+  await t.rejects(h.ffiLive({ scratch: '/nonexistent', arch: 'mips', isRoot: false }), /no system call table for architecture mips/);
+  // Where koffi does not load, the worker says so: either way not the first input's answer.
+  const next = await h.ffiLive({ scratch: '/nonexistent', arch: process.arch, isRoot: false }).then((r) => r.path, (e: Error) => e.message);
+  t.notMatch(next, /mips/, 'the next ffiLive starts its own worker');
+  const url = new URL('../../src/host/node-host.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `(await import(${JSON.stringify(url)})).prestartLiveTests()`], { timeout: 10000 });
+  t.equal(r.status, 0, `node exits with the worker waiting, unused${r.error ? ` (${r.error.message})` : ''}`);
 });
 
 const nativeBuilt = 'path' in findNativeInit();
