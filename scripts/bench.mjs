@@ -16,6 +16,7 @@ const BIN = join(ROOT, 'bin/droidcheck');
 const CHECK_CONFIG = '/usr/share/docker.io/contrib/check-config.sh';
 const CONFIG = join(ROOT, 'kernel-configs/samples/debian-6.1-amd64.config');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const LOAD_AT_START = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const node = process.execPath;
 
 function need(cmd) {
@@ -183,7 +184,7 @@ const runcVersion = execFileSync('runc', ['--version'], { encoding: 'utf8' }).sp
 const header = [
   '# Benchmarks',
   '',
-  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, node ${process.version}, ${runcVersion}. Medians of ${RUNS} runs after 2 warm-ups (hyperfine -N), measured side by side; peak RSS from one run under /usr/bin/time. Load average at the start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
+  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, node ${process.version}, ${runcVersion}. Medians of ${RUNS} runs after 2 warm-ups (hyperfine -N), measured side by side; peak RSS from one run under /usr/bin/time. Load average at the start: ${LOAD_AT_START}, at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
   '',
 ];
 // Keep the hand-written notes after the generated part.
