@@ -16,6 +16,7 @@ const BIN = join(ROOT, 'bin/droidcheck');
 const CHECK_CONFIG = '/usr/share/docker.io/contrib/check-config.sh';
 const CONFIG = join(ROOT, 'kernel-configs/samples/debian-6.1-amd64.config');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const LOAD_AT_START = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const node = process.execPath;
 
 function need(cmd) {
@@ -66,9 +67,14 @@ const fmt = (s) => `${(s * 1000).toFixed(0)} ms`;
  * runs, in ms since the droidcheck process started.
  */
 function profileRun(...args) {
+  return profile(['run', b, ...args]);
+}
+
+/** The same for any droidcheck command line. */
+function profile(argv) {
   const at = new Map();
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync(node, [BIN, 'run', b, ...args], { encoding: 'utf8', env: { ...process.env, DROIDCHECK_TRACE: '1' } });
+    const r = spawnSync(node, [BIN, ...argv], { encoding: 'utf8', env: { ...process.env, DROIDCHECK_TRACE: '1' } });
     const lines = r.stderr.split('\n').map((l) => /^trace (\S+) (\d+) (.*) \(\+(\S+) ms in this process\)$/.exec(l)).filter(Boolean);
     if (!lines.length) continue;
     const origin = Number(lines[0][1]) - Number(lines[0][4]);
@@ -96,6 +102,7 @@ const b = bundle();
 const sections = [];
 
 const probe = hyperfine([
+  { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
   { name: 'droidcheck probe (live, koffi)', cmd: `${node} ${BIN} probe --format json` },
   { name: 'droidcheck probe --no-ffi (live, tools)', cmd: `${node} ${BIN} probe --format json --no-ffi` },
   { name: 'check-config.sh (this kernel)', cmd: `bash ${CHECK_CONFIG}` },
@@ -146,16 +153,30 @@ const explainRows = hyperfine([
   { name: 'droidcheck explain --file LOG (the 115-message corpus as one log)', cmd: `${node} ${BIN} explain --no-facts --format json --file ${corpusLog}` },
 ]);
 
-const table = (rows, base, baseName) =>
-  ['| command | median | ± | x ' + baseName + ' | peak RSS |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.name} | ${fmt(r.median)} | ${fmt(r.stddev)} | ${(r.median / base).toFixed(2)} | ${peakMiB(r.cmd).toFixed(0)} MiB |`)].join('\n');
+/** One ratio column per base: [median, name] pairs. */
+const tableOf = (rows, bases) =>
+  [
+    `| command | median | ± | ${bases.map(([, name]) => `x ${name} | `).join('')}peak RSS |`,
+    `|---|---|---|${bases.map(() => '---|').join('')}---|`,
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.median)} | ${fmt(r.stddev)} | ${bases.map(([base]) => `${(r.median / base).toFixed(2)} | `).join('')}${peakMiB(r.cmd).toFixed(0)} MiB |`),
+  ].join('\n');
+const table = (rows, base, baseName) => tableOf(rows, [[base, baseName]]);
 
-sections.push('## Full probe against check-config.sh', '', table(probe, probe[2].median, 'check-config.sh'), '');
+sections.push(
+  '## Full probe against check-config.sh and node -e 0',
+  '',
+  'Target (issue #14): `droidcheck probe` at most 2.5x `node -e 0`.',
+  '',
+  tableOf(probe, [[probe[0].median, 'node -e 0'], [probe[3].median, 'check-config.sh']]),
+  '',
+);
 sections.push('## droidcheck docker against check-config.sh', '', 'Target (issue #11): at most 0.5x check-config.sh.', '', table(docker, docker[1].median, 'check-config.sh'), '');
 sections.push('## Kernel config file only', '', table(configOnly, configOnly[1].median, 'check-config.sh'), '');
 if (images) sections.push('## Kernel images and boot.img, config only', '', table(images, images[0].median, 'node -e 0'), '');
 else sections.push('## Kernel images and boot.img, config only', '', 'Not measured: needs the cached arm64 VM kernel (scripts/android-kernel.sh --arch arm64) and mkbootimg.', '');
 sections.push('## Launching /bin/true in a busybox bundle', '', table(launch, launch[0].median, 'node -e 0'), '');
 sections.push('## explain', '', 'Target (issue #12): one message at most 1.5x `node -e 0`.', '', table(explainRows, explainRows[0].median, 'node -e 0'), '');
+sections.push('## Where the time goes in `droidcheck probe`', '', 'The live tests through koffi (a worker thread, started first):', '', profile(['probe', '--format', 'json']), '', 'Through tools (`--no-ffi`):', '', profile(['probe', '--format', 'json', '--no-ffi']), '');
 sections.push('## Where the time goes in `droidcheck run`', '', 'With droidcheck-init (the default where it was built):', '', profileRun(), '');
 sections.push('## Installed size', '', `droidcheck with its production dependencies (npm pack, npm install --omit=dev): ${installedSize().toFixed(1)} MiB of node_modules.`, '');
 
@@ -163,7 +184,7 @@ const runcVersion = execFileSync('runc', ['--version'], { encoding: 'utf8' }).sp
 const header = [
   '# Benchmarks',
   '',
-  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, node ${process.version}, ${runcVersion}. Medians of ${RUNS} runs after 2 warm-ups (hyperfine -N), measured side by side; peak RSS from one run under /usr/bin/time. Load average at the start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
+  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, node ${process.version}, ${runcVersion}. Medians of ${RUNS} runs after 2 warm-ups (hyperfine -N), measured side by side; peak RSS from one run under /usr/bin/time. Load average at the start: ${LOAD_AT_START}, at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
   '',
 ];
 // Keep the hand-written notes after the generated part.

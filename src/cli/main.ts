@@ -79,6 +79,8 @@ const HANDLERS: Handlers = {
     });
   },
   async probe(args) {
+    // The live tests take longest (a koffi worker thread): they start before the probe's modules load.
+    if (args.live && args.ffi && !noFfiEnv() && !args.listChecks) (await import('../host/node-host.js')).prestartLiveTests();
     const { probeCommand } = await import('./probe.js');
     return probeCommand({
       ...(args.kernelConfig !== undefined ? { kernelConfig: args.kernelConfig } : {}),

@@ -1,19 +1,16 @@
 // `droidcheck probe`: gather facts, run checks, render, choose the exit code.
 
-import { writeFile } from 'node:fs/promises';
-import { Chalk } from 'chalk';
 import { NodeHost } from '../host/node-host.js';
 import type { Host } from '../host/host.js';
-import { gatherFacts } from '../probes/facts.js';
-import { ALL_CHECKS, selectChecks } from '../probes/registry.js';
-import { runChecks } from '../probes/run.js';
+import { startGathering } from '../probes/facts.js';
 import type { Check } from '../probes/types.js';
-import { buildReport, exitCodeFor } from '../report/report.js';
-import { redact } from '../report/redact.js';
-import { renderMarkdown } from '../report/render-markdown.js';
-import { renderText } from '../report/render-text.js';
+import type { ProbeReport } from '../report/report.js';
 import { version } from './version.js';
 import { parseKernelVersion } from '../kernel/version.js';
+import { trace } from '../util/trace.js';
+
+// Only what starts the live tests is imported up front: the checks, the report and its renderers
+// load while the tests run (see probeCommand).
 
 export interface ProbeOptions {
   kernelConfig?: string;
@@ -43,7 +40,8 @@ export interface ProbeIo {
   platform: string;
   arch: string;
   execPath: string;
-  checks: readonly Check[];
+  /** The checks to run; absent: every check (the registry, loaded while the live tests run). */
+  checks?: readonly Check[];
 }
 
 export function defaultIo(): ProbeIo {
@@ -56,7 +54,6 @@ export function defaultIo(): ProbeIo {
     platform: process.platform,
     arch: process.arch,
     execPath: process.execPath,
-    checks: ALL_CHECKS,
   };
 }
 
@@ -71,15 +68,25 @@ export function listChecks(checks: readonly Check[]): string {
   return checks.map((c) => `${c.id.padEnd(28)} ${c.severity.padEnd(11)} ${c.title}\n${' '.repeat(41)}probes: ${c.probes}${c.appliesTo ? `\n${' '.repeat(41)}applies to: ${c.appliesTo}` : ''}\n`).join('');
 }
 
+const allChecks = async (): Promise<readonly Check[]> => (await import('../probes/registry.js')).ALL_CHECKS;
+
 export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()): Promise<number> {
+  trace('probe: start');
   if (opts.listChecks) {
-    io.stdout(listChecks(io.checks));
+    io.stdout(listChecks(io.checks ?? (await allChecks())));
     return 0;
   }
-  const { checks, unknown } = selectChecks(opts.check, io.checks);
-  if (unknown.length) {
-    io.stderr(`droidcheck: unknown check id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (see droidcheck probe --list-checks)\n`);
-    return 2;
+  // --check ids are checked before anything is probed; without them every check runs, and the
+  // registry loads while the live tests run.
+  let checks: readonly Check[] | undefined = io.checks;
+  if (opts.check?.length) {
+    const { selectChecks } = await import('../probes/registry.js');
+    const selected = selectChecks(opts.check, checks ?? (await allChecks()));
+    if (selected.unknown.length) {
+      io.stderr(`droidcheck: unknown check id${selected.unknown.length > 1 ? 's' : ''}: ${selected.unknown.join(', ')} (see droidcheck probe --list-checks)\n`);
+      return 2;
+    }
+    checks = selected.checks;
   }
   if (opts.kernelConfig !== undefined) {
     try {
@@ -93,7 +100,7 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     io.stderr(`droidcheck: --kernel-version ${opts.kernelVersion}: not a kernel version (like 5.15 or 4.14.190)\n`);
     return 2;
   }
-  const facts = await gatherFacts(io.host, {
+  const { facts: gathering, files } = await startGathering(io.host, {
     ...(opts.kernelConfig !== undefined ? { kernelConfig: opts.kernelConfig } : {}),
     ...(opts.kernelVersion !== undefined ? { kernelVersion: opts.kernelVersion } : {}),
     live: opts.live,
@@ -103,26 +110,29 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     arch: io.arch,
     execPath: io.execPath,
   });
+  const [all, { runChecksEarly }, { buildReport, exitCodeFor }] = await Promise.all([checks ?? allChecks(), import('../probes/run.js'), import('../report/report.js')]);
+  // The checks that need no live result run while the live tests do.
+  const finishChecks = runChecksEarly(all, await files);
+  const facts = await gathering;
+  trace('probe: facts gathered');
   if (opts.kernelConfig !== undefined && !facts.config) {
     io.stderr(`droidcheck: --kernel-config ${opts.kernelConfig}: ${facts.configNotes.join('; ')}\n`);
     return 2;
   }
-  const outcomes = runChecks(checks, facts);
+  const outcomes = finishChecks(facts);
   if (opts.fragment) return (await import('./fragment.js')).fragmentCommand(facts, outcomes, opts, io);
   let report = buildReport(facts, outcomes, { version: version(), now: io.now });
   if (opts.redact) {
+    const { redact } = await import('../report/redact.js');
     report = redact(report, { hostname: facts.uname.nodename, user: io.host.env('USER') ?? io.host.env('LOGNAME'), home: io.host.env('HOME') });
     report.host.hostname = '<redacted>';
     report.redacted = true;
   }
-  const text =
-    opts.format === 'table'
-      ? renderText(report, new Chalk({ level: io.color && opts.output === undefined ? 1 : 0 }), opts.verbose)
-      : opts.format === 'markdown'
-        ? renderMarkdown(report)
-        : await serializeDoc(report, opts.format);
+  const text = await render(report, opts, io.color);
+  trace('probe: rendered');
   if (opts.output !== undefined) {
     try {
+      const { writeFile } = await import('node:fs/promises');
       await writeFile(opts.output, text);
     } catch (error) {
       io.stderr(`droidcheck: write ${opts.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
@@ -133,4 +143,14 @@ export async function probeCommand(opts: ProbeOptions, io: ProbeIo = defaultIo()
     io.stdout(text);
   }
   return exitCodeFor(report.summary, opts.strict);
+}
+
+/** The report in the format asked for; each renderer (and chalk) loads only when used. */
+async function render(report: ProbeReport, opts: ProbeOptions, color: boolean): Promise<string> {
+  if (opts.format === 'table') {
+    const [{ Chalk }, { renderText }] = await Promise.all([import('chalk'), import('../report/render-text.js')]);
+    return renderText(report, new Chalk({ level: color && opts.output === undefined ? 1 : 0 }), opts.verbose);
+  }
+  if (opts.format === 'markdown') return (await import('../report/render-markdown.js')).renderMarkdown(report);
+  return serializeDoc(report, opts.format);
 }

@@ -2,9 +2,8 @@
 // then pure functions of these facts, so they run on fixtures in tests.
 
 import type { Host } from '../host/host.js';
-import { parseKernelConfig, type KernelConfig } from '../kernel/config.js';
-import { decodeConfigInput, type DecodedConfig } from '../kernel/input/detect.js';
-import { bundledKconfigTable, expandDefconfig, guessArch } from '../kernel/input/defconfig.js';
+import type { KernelConfig } from '../kernel/config.js';
+import type { DecodedConfig } from '../kernel/input/detect.js';
 import { parseKernelVersion, type KernelVersion } from '../kernel/version.js';
 import type { LiveRun } from './live/index.js';
 import type { LiveResults } from './live/types.js';
@@ -103,6 +102,8 @@ async function loadConfig(host: Host, release: string, explicit?: string, givenV
       notes.push(`${path}: not found or unreadable`);
       continue;
     }
+    // Loaded here, not up front: the live tests start first and the decoders load while they run.
+    const [{ decodeConfigInput }, { parseKernelConfig }] = await Promise.all([import('../kernel/input/detect.js'), import('../kernel/config.js')]);
     let decoded: DecodedConfig;
     try {
       decoded = decodeConfigInput(bytes);
@@ -117,6 +118,7 @@ async function loadConfig(host: Host, release: string, explicit?: string, givenV
     }
     if (decoded.input.kind === 'defconfig') {
       // A defconfig lists only what differs from the Kconfig defaults: resolve the rest as olddefconfig would.
+      const { bundledKconfigTable, expandDefconfig, guessArch } = await import('../kernel/input/defconfig.js');
       const arch = guessArch(config, decoded.text);
       const { table } = bundledKconfigTable();
       config = expandDefconfig(config, arch);
@@ -144,14 +146,53 @@ async function elfBits(host: Host, path: string): Promise<32 | 64 | null> {
 }
 
 export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Facts> {
+  return (await startGathering(host, opts)).facts;
+}
+
+/**
+ * gatherFacts in two steps: resolves as soon as the live tests are under way (a koffi worker
+ * thread or tools: they take longest), to the facts still being gathered. The caller can load
+ * its own modules meanwhile; the files below are read while the live tests run.
+ */
+export async function startGathering(host: Host, opts: GatherOptions): Promise<{ facts: Promise<Facts>; files: Promise<FileFacts> }> {
   const configOnly = opts.kernelConfig !== undefined && !opts.live;
-  if (configOnly) return configOnlyFacts(host, opts);
+  if (configOnly) {
+    const facts = configOnlyFacts(host, opts);
+    return { facts, files: facts };
+  }
+  let liveRun: Promise<LiveRun>;
+  if (opts.live) {
+    // Loaded only when asked for: `run` probes files only, while its container starts.
+    const { runLive } = await import('./live/index.js');
+    let started = (): void => undefined;
+    const underWay = new Promise<void>((resolve) => (started = resolve));
+    liveRun = runLive(host, { noFfi: opts.noFfi, isRoot: host.uid() === 0, arch: opts.arch, started, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) });
+    await Promise.race([underWay, liveRun.then(() => undefined, () => undefined)]);
+  } else {
+    liveRun = Promise.resolve({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
+  }
+  const files = fileFacts(host, opts);
+  const facts = files.then(async (f) => withLive(f, await liveRun));
+  // The caller awaits them; no unhandled rejection meanwhile.
+  files.catch(() => undefined);
+  facts.catch(() => undefined);
+  return { facts, files };
+}
+
+/** The facts the live tests fill in. */
+export const LIVE_FACTS = ['live', 'liveNotes', 'liveFfi'] as const;
+/** Everything but the live tests' results: read from files while the tests run. */
+export type FileFacts = Omit<Facts, (typeof LIVE_FACTS)[number]>;
+
+/** The file facts with the live tests' results, in the order of Facts' fields. */
+function withLive(files: FileFacts, live: LiveRun): Facts {
+  const { liveRequested, getprop, configOnly, ...rest } = files;
+  return { ...rest, live: live.results, liveNotes: live.notes, ...(live.ffi ? { liveFfi: live.ffi } : {}), liveRequested, getprop, configOnly };
+}
+
+async function fileFacts(host: Host, opts: GatherOptions): Promise<FileFacts> {
   const uname = host.uname();
   const uid = host.uid();
-  const liveRun = opts.live
-    ? // Loaded only when asked for: `run` probes files only, while its container starts.
-      import('./live/index.js').then(({ runLive }) => runLive(host, { noFfi: opts.noFfi, isRoot: uid === 0, arch: opts.arch, ...(opts.busybox ? { busybox: opts.busybox } : {}), ...(opts.bundleRootfs ? { bundleRootfs: opts.bundleRootfs } : {}) }))
-    : Promise.resolve<LiveRun>({ results: null, notes: ['--no-live: only files and the kernel config were read'] });
   const [configResult, texts, kinds, nsEntries, sysctlKinds, bits] = await Promise.all([
     loadConfig(host, uname.release, opts.kernelConfig, opts.kernelVersion),
     Promise.all(TEXT_FILES.map(async (f) => (await host.readFile(f))?.toString('utf8') ?? null)),
@@ -171,7 +212,6 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
   // Newer Android keeps properties elsewhere; getprop knows them all.
   const getpropPath = text['/system/build.prop'] === null ? await host.which('getprop') : null;
   const getprop = getpropPath ? (await host.exec(getpropPath, [])).stdout || null : null;
-  const live = await liveRun;
   return {
     uname,
     kernel: parseKernelVersion(uname.release),
@@ -188,9 +228,6 @@ export async function gatherFacts(host: Host, opts: GatherOptions): Promise<Fact
     cgroupFiles: Object.fromEntries(cgroupMounts.map((m, i) => [m.mountPoint, cgroupDirs[i] ?? null])),
     cgroup2Controllers: controllers ? controllers.toString('utf8').trim() : null,
     userspaceBits: bits,
-    live: live.results,
-    liveNotes: live.notes,
-    ...(live.ffi ? { liveFfi: live.ffi } : {}),
     liveRequested: opts.live,
     getprop,
     configOnly: false,

@@ -2,7 +2,8 @@
 
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { NodeHost } from '../../src/host/node-host.js';
+import { spawnSync } from 'node:child_process';
+import { NodeHost, prestartLiveTests } from '../../src/host/node-host.js';
 import { HostError } from '../../src/host/host.js';
 import { findNativeInit } from '../../src/runtime/native-path.js';
 
@@ -30,6 +31,13 @@ t.test('commands', async (t) => {
   t.same(await h.exec('sh', ['-c', 'cat; echo err >&2; exit 3'], { input: 'in\n' }), { exitCode: 3, stdout: 'in\n', stderr: 'err\n' });
   t.match(await h.exec('/nonexistent/prog', []), { exitCode: 127, spawnError: 'spawn /nonexistent/prog: ENOENT' });
   t.match(await h.exec('sleep', ['5'], { timeoutMs: 100 }), { exitCode: 124, spawnError: /timed out after 100 ms/ });
+  // As execa did: a program that outlives SIGTERM and exits on its own keeps its status.
+  t.same(await h.exec('sh', ['-c', 'trap "" TERM; sleep 0.3; exit 4'], { timeoutMs: 100 }), { exitCode: 4, stdout: '', stderr: '' });
+  t.match(await h.exec('sh', ['-c', 'kill -9 $$']), { exitCode: 127, spawnError: /^spawn sh: Command was killed with SIGKILL/ });
+  t.match(await h.exec('/dev/null', []), { exitCode: 127, spawnError: 'spawn /dev/null: EACCES' });
+  t.same(await h.exec('sh', ['-c', 'exit 0'], { input: 'x'.repeat(1 << 20) }), { exitCode: 0, stdout: '', stderr: '' }, 'input nobody reads');
+  const big = await h.exec('sh', ['-c', 'head -c 3000000 /dev/zero | tr "\\0" a']);
+  t.equal(big.stdout.length, 3000000, 'output of any size');
   t.match(await h.which('sh'), /\/sh$/);
   t.equal(await h.which('no-such-program-here'), null);
 });
@@ -47,6 +55,17 @@ t.test('identity and scratch space', async (t) => {
 
 t.test('the FFI worker reports a load failure instead of crashing', async (t) => {
   await t.rejects(h.ffiLive({ scratch: '/nonexistent', arch: 'mips', isRoot: false }), /no system call table for architecture mips/);
+});
+
+t.test('a worker started ahead (prestartLiveTests) runs the next ffiLive, and alone keeps no process alive', async (t) => {
+  prestartLiveTests();
+  await t.rejects(h.ffiLive({ scratch: '/nonexistent', arch: 'mips', isRoot: false }), /no system call table for architecture mips/);
+  // Where koffi does not load, the worker says so: either way not the first input's answer.
+  const next = await h.ffiLive({ scratch: '/nonexistent', arch: process.arch, isRoot: false }).then((r) => r.path, (e: Error) => e.message);
+  t.notMatch(next, /mips/, 'the next ffiLive starts its own worker');
+  const url = new URL('../../src/host/node-host.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `(await import(${JSON.stringify(url)})).prestartLiveTests()`], { timeout: 10000 });
+  t.equal(r.status, 0, `node exits with the worker waiting, unused${r.error ? ` (${r.error.message})` : ''}`);
 });
 
 const nativeBuilt = 'path' in findNativeInit();

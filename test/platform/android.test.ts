@@ -71,7 +71,7 @@ t.test('host detection: NodeHost under android', async (t) => {
   t.equal(host.uname().sysname, 'Linux', 'os.type() is the kernel name, not the platform');
   t.ok(await host.which('sh'), 'PATH lookup (POSIX delimiter) works');
   const r = await host.exec('/bin/sh', ['-c', 'echo $0 ok', 'sh-as-android']);
-  t.same(r, { exitCode: 0, stdout: 'sh-as-android ok\n', stderr: '' }, 'execa spawns as on Linux');
+  t.same(r, { exitCode: 0, stdout: 'sh-as-android ok\n', stderr: '' }, 'NodeHost spawns as on Linux');
   const missing = await host.exec('/nonexistent/tool', []);
   t.match(missing, { exitCode: 127, spawnError: /ENOENT/ });
   t.equal(await host.realpath('/nonexistent/x'), null);

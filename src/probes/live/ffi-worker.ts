@@ -8,11 +8,14 @@
 // ones run on libuv's pool threads, which live in the host's namespaces.
 
 import { nameTable } from '../../sys/namespaces.js';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { mkdirSync, statSync } from 'node:fs';
 import { errnoName, loadLibc, type Libc } from '../../sys/libc.js';
 import { emptyLive, SYSCALL_NAMES, type Attempt, type LiveResults, type NsName, type SyscallName } from './types.js';
 import { syscallTable, type SyscallTable } from '../../sys/syscall-numbers.js';
+import { trace } from '../../util/trace.js';
+trace('worker: modules loaded');
 
 export interface WorkerInput {
   scratch: string;
@@ -144,9 +147,11 @@ function run(input: WorkerInput): LiveResults {
     out.notes.push('not root: namespace and mount tests were not run');
     return out;
   }
+  trace('worker: syscalls tested');
   for (const ns of ['uts', 'ipc', 'net', 'pid', 'cgroup', 'mnt'] as const) {
     out.unshare[ns] = p.attempt(`unshare(${CLONE_NAME[ns]})`, () => c.unshare(CLONE[ns]));
   }
+  trace('worker: namespaces tested');
   out.notes.push('unshare(CLONE_NEWUSER) needs a single-threaded caller: tested with a tool');
   if (out.unshare.mnt?.ok) mountTests(p, c, nr, input, out);
   // Last: drop this thread's ids (raw system calls change one thread only).
@@ -155,6 +160,7 @@ function run(input: WorkerInput): LiveResults {
     c.syscall(nr.setgroups, L, 0, L, 0) === 0 &&
     c.syscall(nr.setresgid, L, 65534, L, 65534, L, 65534) === 0 &&
     c.syscall(nr.setresuid, L, 65534, L, 65534, L, 65534) === 0;
+  trace('worker: mounts tested');
   if (dropped) {
     const fd = c.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
     out.inetAsNobody = fd >= 0 ? { op: 'socket(AF_INET) as uid 65534', ok: true } : { op: 'socket(AF_INET) as uid 65534', ok: false, errno: errnoName(c.errno()) };
@@ -164,10 +170,21 @@ function run(input: WorkerInput): LiveResults {
 }
 
 if (parentPort) {
+  const port = parentPort;
+  // koffi loads while the worker waits for its input (NodeHost may start it ahead); a failure is
+  // reported when loadLibc tries again for the input.
   try {
-    parentPort.postMessage({ ok: true, results: run(workerData as WorkerInput) });
-  } catch (error) {
-    parentPort.postMessage({ ok: false, error: (error as Error).message });
+    createRequire(import.meta.url)('koffi');
+  } catch {
+    // see above
   }
+  trace('worker: koffi loaded');
+  port.once('message', (input: WorkerInput) => {
+    try {
+      port.postMessage({ ok: true, results: run(input) });
+    } catch (error) {
+      port.postMessage({ ok: false, error: (error as Error).message });
+    }
+  });
 }
 /* c8 ignore stop */

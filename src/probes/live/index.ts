@@ -2,11 +2,11 @@
 // else tools (busybox, util-linux, toybox). Records which and why.
 
 import type { Host } from '../../host/host.js';
-import { runToolsLive } from './tools.js';
-import { findToolset, type ToolOptions } from '../../host/tools.js';
+import type { ToolOptions } from '../../host/tools.js';
 import { errnoFromMessage } from '../../sys/errno.js';
 import { SYSCALL_NAMES, type Attempt, type LiveResults } from './types.js';
 import { errnoName } from '../../sys/errno.js';
+import { trace } from '../../util/trace.js';
 
 export interface LiveOptions {
   /** --no-ffi or DROIDCHECK_NO_FFI=1. */
@@ -16,6 +16,8 @@ export interface LiveOptions {
   bundleRootfs?: string;
   isRoot: boolean;
   arch: string;
+  /** Called once the tests are under way (the koffi worker or the tools started, or nothing will run). */
+  started?: () => void;
 }
 
 export interface LiveRun {
@@ -33,20 +35,39 @@ const SYSCALL_SYMBOL = new RegExp(` (?:${SYSCALL_PREFIXES.join('|')})(${SYSCALL_
 /** The compat entry points of keyctl and futex, under any arch prefix (__arm64_, __ia32_, __se_, ...). */
 const COMPAT_SYMBOL = / (?:__\w+?_)?(compat_sys_keyctl|compat_sys_futex|sys_futex_time32)(?=[\t\n]|$)/gm;
 
-/** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
-export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): void {
+/** What /proc/kallsyms says about the system calls (names only; addresses may be hidden). */
+export interface KallsymsFindings {
+  found: Set<string>;
+  /** Null when kallsyms lists no compat_sys_ symbol at all. */
+  compat: { keyctl: boolean; futex: boolean } | null;
+}
+
+/** One pass over kallsyms for each syscall's entry point and the compat entry points. */
+export function scanKallsyms(kallsyms: string): KallsymsFindings {
   const found = new Set<string>();
   for (const m of kallsyms.matchAll(SYSCALL_SYMBOL)) found.add(m[1] as string);
+  let compat: KallsymsFindings['compat'] = null;
   if (/ (?:__\w+?_)?compat_sys_\w/.test(kallsyms)) {
-    const compat = new Set([...kallsyms.matchAll(COMPAT_SYMBOL)].map((m) => m[1] as string));
-    results.compatSyscalls = { keyctl: compat.has('compat_sys_keyctl'), futex: compat.has('compat_sys_futex') || compat.has('sys_futex_time32') };
+    const names = new Set([...kallsyms.matchAll(COMPAT_SYMBOL)].map((m) => m[1] as string));
+    compat = { keyctl: names.has('compat_sys_keyctl'), futex: names.has('compat_sys_futex') || names.has('sys_futex_time32') };
   }
+  return { found, compat };
+}
+
+/** The findings as the tools path's system call results. */
+export function applyKallsyms(findings: KallsymsFindings, results: LiveResults): void {
+  if (findings.compat) results.compatSyscalls = findings.compat;
   for (const name of SYSCALL_NAMES) {
-    results.syscalls[name] = found.has(name)
+    results.syscalls[name] = findings.found.has(name)
       ? { op: `${name}()`, ok: true, detail: 'symbol in /proc/kallsyms' }
       : { op: `${name}()`, ok: false, errno: 'ENOSYS', detail: 'no symbol in /proc/kallsyms' };
   }
   results.syscallSource = 'kallsyms';
+}
+
+/** Finds each syscall's entry point among kernel symbols (names only; addresses may be hidden). */
+export function syscallsFromKallsyms(kallsyms: string, results: LiveResults): void {
+  applyKallsyms(scanKallsyms(kallsyms), results);
 }
 
 /**
@@ -62,6 +83,7 @@ async function userNsByTool(host: Host, tools: ToolOptions): Promise<(results: L
     const attempt = native.errno === null ? { op, ok: true, detail: 'via droidcheck-init', tool: 'droidcheck-init' } : { op, ok: false, errno: errnoName(native.errno), detail: 'via droidcheck-init', tool: 'droidcheck-init' };
     return (results) => void (results.unshare.user = attempt);
   }
+  const { findToolset } = await import('../../host/tools.js');
   const t = await findToolset(host, tools);
   if (!t?.unshare) return (results) => void results.notes.push('no unshare tool: the user namespace was not tested live');
   const [file, ...args] = t.unshare as [string, ...string[]];
@@ -101,12 +123,19 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
   try {
     if (!opts.noFfi) {
       try {
-        // The tool's user-namespace test runs beside the worker's tests (a separate process).
+        // The worker first (its thread takes longest to start); the tool's user-namespace test runs
+        // beside it (a separate process).
+        trace('live: koffi worker start');
+        const worker = host.ffiLive({ scratch, arch: opts.arch, isRoot: opts.isRoot });
+        worker.catch(() => undefined);
+        opts.started?.();
         const userNs = opts.isRoot ? userNsByTool(host, tools) : null;
         userNs?.catch(() => undefined);
-        const results = await host.ffiLive({ scratch, arch: opts.arch, isRoot: opts.isRoot });
+        const results = await worker;
+        trace('live: koffi worker answered');
         markFfi(results);
         if (userNs) (await userNs)(results);
+        trace('live: user namespace tested');
         return { results, notes, ffi: { state: 'used' } };
       } catch (error) {
         const reason = ffiFailure(error);
@@ -121,18 +150,26 @@ export async function runLive(host: Host, opts: LiveOptions): Promise<LiveRun> {
       notes.push('not root: namespace and mount tests need root and were not run');
       return { results: null, notes, ffi };
     }
-    // kallsyms is large and slow to generate: read it while the tools run.
-    const kallsymsRead = host.readFile('/proc/kallsyms');
-    const results = await runToolsLive(host, scratch, tools);
+    trace('live: tools start');
+    const { runToolsLive } = await import('./tools.js');
+    // kallsyms is large and slow to generate (5 MB, ~50 ms here): read and scanned while the tools' script runs.
+    let findings: KallsymsFindings | null = null;
+    const toolsRun = runToolsLive(host, scratch, tools, async () => {
+      const kallsyms = await host.readFile('/proc/kallsyms');
+      if (kallsyms && kallsyms.length > 0) findings = scanKallsyms(kallsyms.toString('utf8'));
+    });
+    opts.started?.();
+    const results = await toolsRun;
+    trace('live: tools done');
     if (!results) {
       notes.push('no shell or busybox found: no live tests were run');
       return { results: null, notes, ffi };
     }
-    const kallsyms = await kallsymsRead;
-    if (kallsyms && kallsyms.length > 0) syscallsFromKallsyms(kallsyms.toString('utf8'), results);
+    if (findings) applyKallsyms(findings, results);
     else results.notes.push('/proc/kallsyms unreadable: system calls were judged by kernel version');
     return { results, notes, ffi };
   } finally {
+    opts.started?.();
     await host.removeScratchDir(scratch);
   }
 }

@@ -114,12 +114,15 @@ export function parseToolsOutput(t: Toolset, scratch: string, stdout: string): L
   return out;
 }
 
-/** Runs the live tests through tools; null when there is no shell at all. */
-export async function runToolsLive(host: Host, scratch: string, tools: ToolOptions = {}): Promise<LiveResults | null> {
+/**
+ * Runs the live tests through tools; null when there is no shell at all. `meanwhile` is the
+ * caller's work, done while the script runs in its own processes.
+ */
+export async function runToolsLive(host: Host, scratch: string, tools: ToolOptions = {}, meanwhile?: () => Promise<void>): Promise<LiveResults | null> {
   const t = await findToolset(host, tools);
   if (!t) return null;
   const [sh, ...shArgs] = t.sh as [string, ...string[]];
-  const r = await host.exec(sh, [...shArgs, '-c', toolsScript(t, scratch)], { timeoutMs: 20000 });
+  const [r] = await Promise.all([host.exec(sh, [...shArgs, '-c', toolsScript(t, scratch)], { timeoutMs: 20000 }), meanwhile?.()]);
   const out = parseToolsOutput(t, scratch, r.stdout);
   if (r.spawnError) out.notes.push(`${sh}: ${r.spawnError}`);
   return out;
