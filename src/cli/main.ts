@@ -104,7 +104,9 @@ const HANDLERS: Handlers = {
       process.stderr.write('droidcheck: --in-place rewrites config.json with the fixes: it needs --fix-config\nRun droidcheck run --help for usage.\n');
       return 2;
     }
-    const [{ runCommand }, { NodeHost }] = await Promise.all([import('./run.js'), import('../host/node-host.js')]);
+    // The launch's own modules load beside run.js's (the module graph is read in parallel), not after it.
+    const launcher = args.ffi && args.runtime === 'embedded' ? [import('../runtime/native-init.js'), import('../runtime/native-path.js'), import('../runtime/plan.js')] : [];
+    const [{ runCommand }, { NodeHost }] = await Promise.all([import('./run.js'), import('../host/node-host.js'), ...launcher]);
     return runCommand(
       {
         bundle: args.bundle ?? '.',

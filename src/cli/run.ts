@@ -319,10 +319,12 @@ export async function runCommand(opts: RunOptions, io: RunIo): Promise<number> {
   const prepare = (): Promise<ReportModules> => (reportModules ??= loadReportModules(probeWanted, io.color));
   const launched = await launch(spec, bundle, opts, io, noPivot, () => {
     if (probeWanted) void probe().catch(() => undefined);
-    void prepare().catch(() => undefined);
+    if (probeWanted) void prepare().catch(() => undefined);
   });
   trace('run: launched');
-  const [probed, m] = await Promise.all([probeWanted || !launched.started ? probe() : null, prepare()]);
+  // A plain run that starts shows no remediation and writes no report: the summary needs only redaction.
+  const plain = async (): Promise<ReportModules> => ({ redact: (await import('../report/redact.js')).redact, orderRemediation: () => [] });
+  const [probed, m] = await Promise.all([probeWanted || !launched.started ? probe() : null, probeWanted || !launched.started ? prepare() : plain()]);
   const base = {
     schemaVersion: 1 as const,
     command: 'run' as const,
