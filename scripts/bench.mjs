@@ -135,8 +135,21 @@ const images = kimg
       { name: 'droidcheck probe --kernel-config FILE --no-live (plain .config)', cmd: `${node} ${BIN} probe --kernel-config ${CONFIG} --no-live --format json` },
     ])
   : null;
+/** The launch steps of the bench bundle as droidcheck-init's argv, for the launcher-floor row. */
+async function floorArgs() {
+  const { buildPlan } = await import(join(ROOT, 'dist/src/runtime/plan.js'));
+  const { launchSteps } = await import(join(ROOT, 'dist/src/runtime/launch-steps.js'));
+  const { initArgv, nativeInitPath } = await import(join(ROOT, 'dist/src/runtime/native-init.js'));
+  const { withResolvedTargets } = await import(join(ROOT, 'dist/src/runtime/rootfs-path.js'));
+  const spec = JSON.parse(readFileSync(join(b, 'config.json'), 'utf8'));
+  const file = join(b, '..', 'init-args.json');
+  writeFileSync(file, JSON.stringify(initArgv(launchSteps(withResolvedTargets(buildPlan(spec, b))))));
+  return { init: nativeInitPath(), file };
+}
+const floor = await floorArgs();
 const launch = hyperfine([
   { name: 'node -e 0 (the floor)', cmd: `${node} -e 0` },
+  { name: 'node spawning droidcheck-init with the steps ready (the floor of a node launcher)', cmd: `${node} ${join(ROOT, 'scripts/bench-launch-floor.mjs')} ${floor.init} ${floor.file}` },
   { name: 'droidcheck run (embedded, droidcheck-init, /bin/true)', cmd: `${node} ${BIN} run ${b}` },
   { name: 'droidcheck run --fix-config (embedded)', cmd: `${node} ${BIN} run ${b} --fix-config` },
   { name: 'droidcheck run --live-probe (embedded)', cmd: `${node} ${BIN} run ${b} --live-probe` },
