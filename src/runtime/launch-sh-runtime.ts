@@ -29,7 +29,8 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
   const post = t.busybox ? `/proc/self/fd/8/${basename(t.busybox)}` : '';
   return {
     unshare: `op_unshare() { :; }`, // made by unshare(1) before this shell started
-    write: `op_write() { { say "$2" >"$RP$1"; } 2>/dev/null && return 0; if [ -e "$RP$1" ]; then fail 'write error: the kernel refused'; fi; fail 'No such file or directory'; }`,
+    // Without pivot_root the shell keeps the host's root: a link on the way could lead a write out of the container (nolink).
+    write: `op_write() { [ "$RP" != . ] || nolink "$RP$1" || fail 'Too many levels of symbolic links: a symbolic link on the way (droidcheck writes through none)'; { say "$2" >"$RP$1"; } 2>/dev/null && return 0; if [ -e "$RP$1" ]; then fail 'write error: the kernel refused'; fi; fail 'No such file or directory'; }`,
     'unshare-cgroup':
       `op_unshare_cgroup() { if ${unshare} -C true >/dev/null 2>&1; then tool 'cgroup namespace' unshare; end; exec ${unshare} -C ${sh} -c "$REST" sh; fi; ` +
       `SKIP=${q(`${t.unshare.join(' ')} has no -C: the container shares the host's cgroup namespace`)}; end; exec ${sh} -c "$REST" sh; }`,
@@ -64,7 +65,7 @@ export function opFunctions(t: ShTools): Record<OpKind, string> {
     // toybox's mount takes a bind of a character device for a loop device: an empty file of the container's /dev instead, said in a note.
     mask:
       `op_mask() { p="$RP$1"; if [ -d "$p" ]; then run x mount -t tmpfs -o ro tmpfs "$p"; elif [ -e "$p" ]; then x mount --bind "$RP/dev/null" "$p" 2>/dev/null && return 0; ` +
-      `e="$RP/dev/.droidcheck-masked"; if { [ -f "$e" ] || { : >"$e" && chmod 0 "$e"; }; } 2>/dev/null && x mount --bind "$e" "$p" 2>/dev/null; then note "$1 masked with an empty file (the mount tool cannot bind /dev/null)"; return 0; fi; ` +
+      `e="$RP/dev/.droidcheck-masked"; if { [ "$RP" != . ] || nolink "$e"; } && { [ -f "$e" ] || { : >"$e" && chmod 0 "$e"; }; } 2>/dev/null && x mount --bind "$e" "$p" 2>/dev/null; then note "$1 masked with an empty file (the mount tool cannot bind /dev/null)"; return 0; fi; ` +
       `run x mount --bind "$RP/dev/null" "$p"; fi; }`,
     readonly:
       `op_readonly() { p="$RP$1"; [ -e "$p" ] || return 0; run x mount --rbind "$p" "$p"; { x mount -o remount,bind,ro "$p" "$p" 2>/dev/null || x mount -o remount,bind,ro "$p" 2>/dev/null; } && return 0; ` +
@@ -146,6 +147,9 @@ export function shRuntime(t: ShTools, dry: boolean): string {
     `begin() { STEP=$1; OK=$2; SPATH=$3; SKIP=$4; NOTE=; DEFER=; }`,
     `end() { [ -n "$DEFER" ] && return 0; if [ -n "$SKIP" ]; then report "$STEP" skipped '' '' '' "$SKIP"; else report "$STEP" ok '' "$SPATH" '' "$OK\${NOTE:+\${OK:+; }$NOTE}"; fi; }`,
     `note() { NOTE="\${NOTE:+$NOTE, }$1"; }`,
+    // nolink PATH: no component of PATH is a symbolic link (the paths droidcheck writes have no ".."). Only for the
+    // container's paths while the shell still has the host's root (RP=.): a host path may well pass a link (/etc on Android).
+    `nolink() { l=$1; while [ -n "$l" ] && [ "$l" != . ] && [ "$l" != / ]; do [ -L "$l" ] && return 1; case $l in */*) l=\${l%/*};; *) l=;; esac; done; return 0; }`,
     `fail() { report "$STEP" failed "$D" "$PTH" '' "$1"; exit 125; }`,
     // run CMD...: the tool's message becomes the failure's; the command runs without a subshell, and again to capture its message only when it failed.
     `run() { "$@" >/dev/null 2>&1 && return 0; if m=$("$@" 2>&1); then return 0; fi; fail "\${m:-exit status $?}"; }`,

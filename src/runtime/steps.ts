@@ -24,6 +24,8 @@ export function classify(op: string, errno: string): FailureClass {
   if (op.startsWith('mount') && errno === 'ENODEV') return 'kernel-feature';
   if (op.startsWith('pivot_root') && errno === 'EINVAL') return 'host-layout';
   if (errno === 'EROFS' || errno === 'ENOSPC') return 'host-layout';
+  // A symbolic link where droidcheck writes: the image's layout, refused rather than followed.
+  if (errno === 'ELOOP') return 'config';
   if (errno === 'ENOSYS') return 'kernel-feature';
   if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EINVAL') return 'config';
   return 'internal';

@@ -17,6 +17,7 @@ const MESSAGES: [RegExp, string][] = [
   [/no space left on device/i, 'ENOSPC'],
   [/too many users/i, 'EUSERS'],
   [/not supported/i, 'EOPNOTSUPP'],
+  [/too many levels of symbolic links/i, 'ELOOP'],
 ];
 
 

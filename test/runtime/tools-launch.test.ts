@@ -110,6 +110,28 @@ t.test('a failing tool stops the launch with its message', async (t) => {
   t.match(steps.at(-1), { name: 'mount /dev/mqueue', status: 'failed', errno: 'ENODEV', class: 'kernel-feature', op: /^mount -t mqueue mqueue on \/dev\/mqueue/ });
 });
 
+t.test('without pivot_root the shell writes through no symbolic link of the image (stub tools, no root)', async (t) => {
+  // The shell keeps the host's root when the rootfs is moved over / and chrooted only at the final exec:
+  // an image's proc -> /outside link would otherwise send the sysctl write to the host's file.
+  const dir = mkdtempSync(join(tmpdir(), 'droidcheck-link-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const outside = join(dir, 'outside');
+  mkdirSync(join(outside, 'sys/net/ipv4'), { recursive: true });
+  writeFileSync(join(outside, 'sys/net/ipv4/ip_forward'), 'host\n');
+  mkdirSync(join(dir, 'rootfs'), { recursive: true });
+  symlinkSync(outside, join(dir, 'rootfs/proc'));
+  const spec = stock();
+  spec.mounts = spec.mounts!.filter((m) => m.destination !== '/proc' && !m.destination.startsWith('/sys'));
+  spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+  spec.linux!.maskedPaths = [];
+  spec.linux!.readonlyPaths = [];
+  const r = runWithStub(buildPlan(spec, dir, { noPivot: true }));
+  t.teardown(() => rmSync(r.dir, { recursive: true, force: true }));
+  t.equal(readFileSync(join(outside, 'sys/net/ipv4/ip_forward'), 'utf8'), 'host\n', 'the file behind the link is untouched');
+  t.equal(r.status, 125);
+  t.match(r.steps.at(-1), { name: 'sysctl', status: 'failed', op: 'write 1 to /proc/sys/net/ipv4/ip_forward', errno: 'ELOOP', class: 'config' });
+});
+
 t.test('mount targets are resolved inside the rootfs', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'droidcheck-resolve-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
