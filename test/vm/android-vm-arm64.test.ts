@@ -10,32 +10,15 @@
 
 import t from 'tap';
 import { ensureKernel, prepareArm64Userland, runBatchInVm, vmSkipReason, type BatchStep } from './vm.js';
+import { DC, UP, duration, parse, timed } from './guest.js';
 
 const skip = vmSkipReason('arm64');
-const DC = 'node /droidcheck/bin/droidcheck';
-/** Guest uptime in seconds: steps print it before and after, the test reports durations. */
-const UP = `echo "uptime=$(cut -d' ' -f1 /proc/uptime)"`;
 const statuses = (file: string): string =>
   `node -e 'const r=require("${file}"); for (const c of r.checks) console.log(c.id + "=" + c.status); console.log("live.path=" + r.live.path); console.log("live.tool=" + r.live.tool); for (const n of r.live.notes) console.log("note " + n)'`;
 const steps = (file: string): string =>
   `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " runtime=" + r.runtime.name + " path=" + r.runtime.path); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.class ? " " + s.class : "") + (s.detail ? " (" + s.detail + ")" : "")); for (const c of r.fixes.changes) console.log("change " + c.path + " " + c.checkId)'`;
-/** Runs a step between two uptime lines. */
-const timed = (cmd: string): string => `${UP}; ${cmd}; ${UP}`;
 
-function parse(out: string): Map<string, string> {
-  return new Map(
-    out
-      .split('\n')
-      .filter((l) => /^[\w.-]+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
 
-/** Seconds between the first and last uptime= lines of a step. */
-function duration(out: string): number | undefined {
-  const ups = [...out.matchAll(/^uptime=([\d.]+)$/gm)].map((m) => Number(m[1]));
-  return ups.length >= 2 ? (ups.at(-1) as number) - (ups[0] as number) : undefined;
-}
 
 if (skip !== undefined) {
   t.plan(0, skip);

@@ -9,23 +9,12 @@
 
 import t from 'tap';
 import { armhfSkipReason, ensureKernel, prepareArmhfUserland, runBatchInVm, type BatchStep } from './vm.js';
+import { DC, UP, duration, launchLines, parse, timed } from './guest.js';
 
 const skip = armhfSkipReason();
-const DC = 'node /droidcheck/bin/droidcheck';
-const UP = `echo "uptime=$(cut -d' ' -f1 /proc/uptime)"`;
-const timed = (cmd: string): string => `${UP}; ${cmd}; ${UP}`;
 const statuses = (file: string): string =>
   `node -e 'const r=require("${file}"); for (const c of r.checks) console.log(c.id + "=" + c.status); console.log("live.path=" + r.live.path); console.log("host.arch=" + r.host.arch + " " + r.host.userspaceBits); for (const c of r.checks) if (c.id.startsWith("compat.")) console.log("summary " + c.id + ": " + c.summary)'`;
-const steps = (file: string): string =>
-  `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " path=" + r.runtime.path); console.log("launcher=" + r.runtime.launcher); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.detail ? " (" + s.detail + ")" : ""))'`;
 
-function parse(out: string): Map<string, string> {
-  return new Map(out.split('\n').filter((l) => /^[\w.-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
-function duration(out: string): number | undefined {
-  const ups = [...out.matchAll(/^uptime=([\d.]+)$/gm)].map((m) => Number(m[1]));
-  return ups.length >= 2 ? (ups.at(-1) as number) - (ups[0] as number) : undefined;
-}
 
 if (skip !== undefined) {
   t.plan(0, skip);
@@ -43,11 +32,11 @@ if (skip !== undefined) {
         node: timed(`node -e 'console.log("node=" + process.version + " " + process.arch + " " + require("os").machine())'`),
         probe: timed(`${DC} probe --format json -o /data/probe.json; echo "exit=$?"; ${statuses('/data/probe.json')}`),
         bundle: `${DC} rootfs /data/b --busybox /bin/busybox --arch arm -- sh -c 'echo "hello from PID $$ in $(hostname) on $(uname -m)"'`,
-        native: timed(`${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`),
-        tools: timed(`${DC} run /data/b --fix-config --no-ffi --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}`),
+        native: timed(`${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${launchLines('/data/r1.json')}`),
+        tools: timed(`${DC} run /data/b --fix-config --no-ffi --report /data/r2.json </dev/null; echo "exit=$?"; ${launchLines('/data/r2.json')}`),
         // A package without the 32-bit launcher (a writable copy: / is read-only), then without any.
-        no32: `cp -a /droidcheck /data/dc && rm /data/dc/dist/native/droidcheck-init-arm && node /data/dc/bin/droidcheck run /data/b --fix-config --report /data/r3.json </dev/null; echo "exit=$?"; ${steps('/data/r3.json')}`,
-        none: `rm /data/dc/dist/native/droidcheck-init-* && node /data/dc/bin/droidcheck run /data/b --fix-config --report /data/r4.json </dev/null; echo "exit=$?"; ${steps('/data/r4.json')}`,
+        no32: `cp -a /droidcheck /data/dc && rm /data/dc/dist/native/droidcheck-init-arm && node /data/dc/bin/droidcheck run /data/b --fix-config --report /data/r3.json </dev/null; echo "exit=$?"; ${launchLines('/data/r3.json')}`,
+        none: `rm /data/dc/dist/native/droidcheck-init-* && node /data/dc/bin/droidcheck run /data/b --fix-config --report /data/r4.json </dev/null; echo "exit=$?"; ${launchLines('/data/r4.json')}`,
       },
       { arch: 'arm64', userland: 'armhf', timeoutSec: 900 },
     );

@@ -12,24 +12,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureKernel, repoRoot, runBatchInVm, vmSkipReason, type BatchStep } from './vm.js';
+import { DC, UP, duration, launchLines, parse, timed } from './guest.js';
 
 const MKSH = '/bin/mksh-static';
 const skip = vmSkipReason('x86_64') ?? (!existsSync('/usr/bin/toybox') && !existsSync('/bin/toybox') ? 'toybox VM needs toybox (apt-get install toybox)' : !existsSync(MKSH) ? `toybox VM needs ${MKSH} (apt-get install mksh)` : undefined);
-const DC = 'node /droidcheck/bin/droidcheck';
-const UP = `echo "uptime=$(cut -d' ' -f1 /proc/uptime)"`;
-const timed = (cmd: string): string => `${UP}; ${cmd}; ${UP}`;
 const probeLines = (file: string): string =>
   `node -e 'const r=require("${file}"); for (const c of r.checks) console.log(c.id + "=" + c.status); console.log("live.path=" + r.live.path); console.log("live.tool=" + r.live.tool); for (const n of r.live.notes) console.log("note " + n); const ipc=r.checks.find((c) => c.id === "ns.ipc"); console.log("ipc.evidence=" + JSON.stringify(ipc.evidence.find((e) => e.source === "live")))'`;
-const steps = (file: string): string =>
-  `node -e 'const r=require("${file}"); console.log("started=" + r.launch.started + " exit=" + r.launch.exitCode + " path=" + r.runtime.path); console.log("launcher=" + r.runtime.launcher); for (const s of r.launch.steps) console.log("step " + s.name + "=" + s.status + (s.errno ? " " + s.errno : "") + (s.detail ? " (" + s.detail + ")" : ""))'`;
 
-function parse(out: string): Map<string, string> {
-  return new Map(out.split('\n').filter((l) => /^[\w.-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
-function duration(out: string): number | undefined {
-  const ups = [...out.matchAll(/^uptime=([\d.]+)$/gm)].map((m) => Number(m[1]));
-  return ups.length >= 2 ? (ups.at(-1) as number) - (ups[0] as number) : undefined;
-}
 
 /** A bundle whose rootfs is one static mksh: the container needs no busybox either. */
 function mkshBundle(dir: string): string {
@@ -58,8 +47,8 @@ if (skip !== undefined) {
       {
         layout: `${UP}; command -v busybox || echo "no-busybox"; ls -l /system/bin/sh /system/bin/unshare | sed 's/.* \\//\\//'`,
         probe: timed(`${DC} probe --no-ffi --format json -o /data/probe.json; echo "exit=$?"; ${probeLines('/data/probe.json')}`),
-        native: timed(`${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${steps('/data/r1.json')}`),
-        tools: timed(`${DC} run /data/b --fix-config --no-ffi --report /data/r2.json </dev/null; echo "exit=$?"; ${steps('/data/r2.json')}`),
+        native: timed(`${DC} run /data/b --fix-config --report /data/r1.json </dev/null; echo "exit=$?"; ${launchLines('/data/r1.json')}`),
+        tools: timed(`${DC} run /data/b --fix-config --no-ffi --report /data/r2.json </dev/null; echo "exit=$?"; ${launchLines('/data/r2.json')}`),
       },
       { userland: 'toybox', add: [`${mkshBundle(dir)}:/data/b`], timeoutSec: 600 },
     );

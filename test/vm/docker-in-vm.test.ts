@@ -10,8 +10,8 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dockerKernel, runBatchInVm, vmSkipReason, vmTestsForced, type BatchStep } from './vm.js';
+import { DC } from './guest.js';
 
-const DC = 'node /droidcheck/bin/droidcheck';
 
 /** Host program -> name in the VM's /system/bin. xtables-*-multi pick their mode from the name they are run by. */
 const PROGRAMS: Array<[string, string]> = [

@@ -7,9 +7,9 @@
 import t from 'tap';
 import { existsSync, realpathSync } from 'node:fs';
 import { runBatchInVm, vmSkipReason, ensureKernel, type BatchStep } from './vm.js';
+import { DC, parse } from './guest.js';
 
 const skip = vmSkipReason();
-const DC = 'node /droidcheck/bin/droidcheck';
 /** Prints "id=status" per check of a JSON report (a full report is slow over the serial console). */
 const statuses = (file: string): string =>
   `node -e 'for (const c of require("${file}").checks) console.log(c.id + "=" + c.status)'`;
@@ -22,9 +22,6 @@ const LIMITS =
   'c.linux.resources={memory:{limit:67108864},pids:{limit:16},cpu:{shares:512,cpus:"0"}};' +
   'c.mounts.push({destination:"/big",type:"tmpfs",source:"tmpfs",options:["nosuid"]});fs.writeFileSync(f,JSON.stringify(c))';
 
-function parse(out: string): Map<string, string> {
-  return new Map(out.split('\n').filter((l) => /^[\w.-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-}
 
 // runc and the one library it needs beyond node's (copied by its real path: the .so.2 name is a symlink).
 const RUNC_LIBS = ['/usr/sbin/runc', '/lib/x86_64-linux-gnu/libseccomp.so.2'].filter((p) => existsSync(p));
